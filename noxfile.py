@@ -1,0 +1,55 @@
+"""Developer sessions: tests, lint, demo, bench. `nox -l` lists them."""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_venv = "yes"
+
+DEV = [".[dev]"]
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", *DEV)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite (slow and promtool tests included), on all cores."""
+    _install(session)
+    args = session.posargs or ["-n", "auto", "--durations=10"]
+    # pytest exits 5 when it collected nothing: nox treats that as a failure, so an empty
+    # suite can never pass.
+    session.run("pytest", *args, env={"DO_NOT_TRACK": "1"})
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint + format check) and mypy --strict."""
+    _install(session)
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "scripts")
+    session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "scripts")
+    session.run("mypy", "--strict", "src/closeout")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Lint and run the bundled example incidents; write evidence under reports/."""
+    _install(session)
+    session.run("closeout", "lint", "scenarios")
+    session.run("closeout", "run", *session.posargs, env={"DO_NOT_TRACK": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Print performance figures (start-up, lint, alias bomb, threshold engine)."""
+    _install(session)
+    session.run(
+        "python",
+        "scripts/bench.py",
+        *session.posargs,
+        env={"DO_NOT_TRACK": "1", "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")},
+    )

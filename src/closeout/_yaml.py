@@ -1,0 +1,207 @@
+"""A safe YAML loader of closeout's own that remembers line numbers.
+
+It subclasses ``yaml.SafeLoader`` (never patching PyYAML globally) and:
+
+- keeps the line of every mapping key and sequence item (``LineDict`` / ``LineList``), so
+  a validation error deep in a file can name ``file:line``;
+- rejects duplicate keys, which plain PyYAML silently resolves to the last one;
+- refuses every tag it does not know (``!!python/object`` and friends);
+- bounds alias expansion (the "billion laughs"): the expanded node count is computed on the
+  composed graph, before anything is constructed, in time linear in the document size;
+- resolves only ``true``/``false`` as booleans (so ``NO`` stays the string Norway) and leaves
+  timestamps as strings, so models decide how to parse them (naive ones are rejected there).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from closeout.errors import Location, Problem, YamlError
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_EXPANDED_NODES = 200_000
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class LineDict(dict[str, Any]):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: object) -> int:
+        return self.key_lines.get(str(key), self.line) if hasattr(self, "key_lines") else self.line
+
+
+class LineList(list[Any]):
+    """A sequence that knows its own line and the line of each item (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if 0 <= index < len(lines) else self.line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with line marks, duplicate-key and alias-bomb checks."""
+
+    def compose_document(self) -> Node | None:
+        node = super().compose_document()
+        if node is not None:
+            _check_expansion(node)
+        return node
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+        self._reject_duplicate_keys(node)
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise _error(key_node, "a mapping key must be a plain scalar")
+            key = str(key) if not isinstance(key, str) else key
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_yaml_map(self, node: MappingNode) -> Any:
+        yield self.construct_mapping(node)
+
+    def construct_yaml_seq(self, node: SequenceNode) -> Any:
+        result = LineList()
+        result.line = node.start_mark.line + 1
+        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        yield result
+        result.extend(self.construct_object(item, deep=True) for item in node.value)
+
+    def construct_undefined(self, node: Node) -> Any:
+        tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+        raise _error(node, f"tag '{tag}' is not allowed (closeout reads plain YAML data only)")
+
+    def _reject_duplicate_keys(self, node: MappingNode) -> None:
+        seen: dict[str, int] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            line = key_node.start_mark.line + 1
+            if key_node.value in seen:
+                raise _error(
+                    key_node,
+                    f"duplicate key '{key_node.value}' "
+                    f"(first defined on line {seen[key_node.value]})",
+                )
+            seen[key_node.value] = line
+
+
+def _strip_resolvers() -> None:
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in entries if tag not in (_TIMESTAMP_TAG, _BOOL_TAG)]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    _Loader.yaml_implicit_resolvers = resolvers
+    _Loader.add_implicit_resolver(
+        _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+
+
+_strip_resolvers()
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
+_Loader.add_constructor(None, _Loader.construct_undefined)
+
+
+def _error(node: Node, message: str) -> yaml.MarkedYAMLError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
+def _check_expansion(root: Node) -> None:
+    """Reject documents whose aliases expand to more than MAX_EXPANDED_NODES nodes."""
+    sizes: dict[int, int] = {}
+    # Iterative post-order walk over the node DAG; shared (aliased) nodes are counted once
+    # per reference through the memo, which is what expansion costs downstream.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not children_done:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 0) for child in children)
+        if total > MAX_EXPANDED_NODES:
+            raise _error(
+                node,
+                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)",
+            )
+        sizes[id(node)] = total
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def load_text(text: str, display_path: str) -> Any:
+    """Parse one YAML document from ``text``; errors name ``display_path:line``."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        message = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.problem:
+            message = f"{exc.context}: {exc.problem}"
+        raise YamlError(Problem(Location(display_path, line), "", message)) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(Problem(Location(display_path, 0), "", f"invalid YAML: {exc}")) from None
+    except RecursionError:
+        raise YamlError(
+            Problem(Location(display_path, 0), "", "the document is nested too deeply")
+        ) from None
+
+
+def load_file(path: Path, display_path: str) -> Any:
+    """Read and parse ``path``; a missing, huge, binary or non-UTF-8 file is a YamlError."""
+    where = Location(display_path, 1)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise YamlError(
+                Problem(where, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise YamlError(Problem(where, "", "file not found")) from None
+    except IsADirectoryError:
+        raise YamlError(Problem(where, "", "is a directory, not a YAML file")) from None
+    except OSError as exc:
+        raise YamlError(Problem(where, "", f"cannot read: {exc.strerror}")) from None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise YamlError(
+            Problem(Location(display_path, line), "", "binary file (contains NUL bytes), not YAML")
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            Problem(Location(display_path, line), "", "not UTF-8 text (binary or wrong encoding)")
+        ) from None
+    return load_text(text, display_path)

@@ -1,0 +1,94 @@
+"""Reading the data files scenarios name (CSV or Parquet) into pandas, with clear errors.
+
+pandas is imported inside the functions: this module is only used while a scenario runs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from closeout.errors import DataError
+from closeout.models import suggest
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def read_frame(path: Path, display: str) -> pd.DataFrame:
+    """Read a CSV or Parquet file; an empty, missing or unreadable file is a DataError."""
+    import pandas as pd
+
+    fmt = _READERS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataError(f"{display}: unsupported file type '{path.suffix}' (use .csv or .parquet)")
+    if not path.is_file():
+        raise DataError(f"{display}: file not found")
+    try:
+        frame = pd.read_csv(path) if fmt == "csv" else pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{display}: the file is empty") from None
+    except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{display}: cannot read {fmt}: {str(exc).splitlines()[0]}") from None
+    if frame.empty:
+        raise DataError(f"{display}: the file has no rows")
+    return frame
+
+
+def require_column(frame: pd.DataFrame, column: str, display: str) -> None:
+    if column not in frame.columns:
+        columns = [str(c) for c in frame.columns]
+        raise DataError(
+            f"{display}: no column '{column}'{suggest(column, columns)}; "
+            f"columns are: {', '.join(columns)}"
+        )
+
+
+def _row_line(display: str, index: int) -> str:
+    # CSV: header on line 1, row 0 on line 2; Parquet has no lines, so name the row.
+    return (
+        f"{display}:{index + 2}" if display.lower().endswith(".csv") else f"{display} row {index}"
+    )
+
+
+def timestamps_ms(frame: pd.DataFrame, column: str, display: str) -> list[int]:
+    """Parse a timestamp column to UTC epoch milliseconds; naive values are read as UTC."""
+    import pandas as pd
+
+    require_column(frame, column, display)
+    raw = frame[column]
+    missing = raw.isna()
+    if missing.any():
+        index = int(missing.to_numpy().nonzero()[0][0])
+        raise DataError(f"{_row_line(display, index)}: column '{column}': empty timestamp")
+    try:
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        for index, value in enumerate(raw.tolist()):
+            try:
+                pd.to_datetime(value, utc=True, format="ISO8601")
+            except (ValueError, TypeError):
+                raise DataError(
+                    f"{_row_line(display, index)}: column '{column}': cannot parse "
+                    f"'{value}' as an ISO 8601 timestamp"
+                ) from None
+        raise DataError(f"{display}: column '{column}': cannot parse timestamps") from None
+    return [int(v) for v in parsed.astype("int64").to_numpy() // 1_000_000]
+
+
+def numeric_values(frame: pd.DataFrame, column: str, display: str) -> list[float | None]:
+    """A numeric column as floats; empty cells become None; text is a DataError."""
+    import pandas as pd
+
+    require_column(frame, column, display)
+    raw = frame[column]
+    numbers = pd.to_numeric(raw, errors="coerce")
+    bad = numbers.isna() & raw.notna()
+    if bad.any():
+        index = int(bad.to_numpy().nonzero()[0][0])
+        raise DataError(
+            f"{_row_line(display, index)}: column '{column}': '{raw.iloc[index]}' is not a number"
+        )
+    return [None if pd.isna(v) else float(v) for v in numbers.tolist()]

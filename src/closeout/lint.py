@@ -1,0 +1,155 @@
+"""``closeout lint``: validate postmortems and scenarios without running anything.
+
+Errors are what ``load_postmortem`` / ``load_scenario`` raise, plus duplicate scenario
+names; warnings are the SPEC §3 advisories (uncovered actions and root causes, past dues).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from closeout.errors import CloseoutError, Location, Problem, ScenarioError
+from closeout.loader import (
+    POSTMORTEM_FILE,
+    LoadedScenario,
+    is_scenario_file,
+    load_postmortem,
+    load_scenario,
+    locate,
+)
+from closeout.models import Postmortem
+from closeout.project import Project
+
+
+@dataclass
+class LintReport:
+    problems: list[Problem] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def incident_folders(project: Project, paths: list[Path]) -> dict[Path, list[Path]]:
+    """Map each incident folder to the files of it that were asked for."""
+    folders: dict[Path, list[Path]] = {}
+    for path in paths:
+        if path.is_file():
+            folders.setdefault(path.parent, []).append(path)
+        elif (path / POSTMORTEM_FILE).is_file() or any(path.glob("*.y*ml")):
+            folders.setdefault(path, []).extend(sorted(path.iterdir()))
+        else:
+            for child in sorted(path.iterdir()):
+                if child.is_dir() and not child.name.startswith("."):
+                    folders.setdefault(child, []).extend(sorted(child.iterdir()))
+    return folders
+
+
+def lint(project: Project, paths: list[Path], today: date | None = None) -> LintReport:
+    """Lint the given files and folders (default: the whole scenarios folder)."""
+    report = LintReport()
+    seen: set[str] = set()
+    for folder, files in incident_folders(project, paths).items():
+        for problem in _lint_incident(project, folder, files, today or date.today()):
+            if str(problem) not in seen:
+                seen.add(str(problem))
+                report.problems.append(problem)
+        report.files += sum(1 for f in files if f.suffix in (".yaml", ".yml"))
+    report.problems.sort(key=lambda p: (p.location.path, p.location.line, p.severity))
+    return report
+
+
+def _lint_incident(project: Project, folder: Path, files: list[Path], today: date) -> list[Problem]:
+    problems: list[Problem] = []
+    postmortem_path = folder / POSTMORTEM_FILE
+    postmortem, raw = None, None
+    if postmortem_path.is_file():
+        try:
+            postmortem, raw = load_postmortem(project, postmortem_path)
+        except ScenarioError as exc:
+            problems += exc.problems
+    loaded: list[LoadedScenario] = []
+    all_scenarios = [f for f in sorted(folder.iterdir()) if f.is_file() and is_scenario_file(f)]
+    for path in all_scenarios:
+        try:
+            loaded.append(load_scenario(project, path))
+        except ScenarioError as exc:
+            if path in files:
+                problems += exc.problems
+        except CloseoutError as exc:
+            problems.append(Problem(Location(project.display(path)), "", str(exc)))
+    problems += _duplicate_names(loaded)
+    if postmortem is not None and postmortem_path in files:
+        display = project.display(postmortem_path)
+        problems += _warnings(postmortem, raw, display, loaded, all_scenarios, today)
+    return problems
+
+
+def _duplicate_names(loaded: list[LoadedScenario]) -> list[Problem]:
+    first: dict[str, str] = {}
+    problems = []
+    for scenario in loaded:
+        if scenario.name in first:
+            problems.append(
+                Problem(
+                    Location(scenario.display, 1),
+                    "name",
+                    f"scenario name '{scenario.name}' is also used by {first[scenario.name]}",
+                )
+            )
+        first.setdefault(scenario.name, scenario.display)
+    return problems
+
+
+def _warnings(
+    pm: Postmortem,
+    raw: object,
+    display: str,
+    loaded: list[LoadedScenario],
+    scenario_files: list[Path],
+    today: date,
+) -> list[Problem]:
+    covered = {s.model.action for s in loaded}
+    # A scenario file that failed to load may still name its action; don't double-warn.
+    unreadable = len(scenario_files) - len(loaded)
+    problems = []
+    for index, action in enumerate(pm.actions):
+        where = locate(raw, ("actions", index, "id"), display)
+        settled = action.waiver is not None or action.status == "not_doing"
+        if action.id not in covered and not settled and not unreadable:
+            problems.append(
+                Problem(
+                    where,
+                    f"actions[{index}]",
+                    f"action {action.id} has no scenario, no waiver and is not not_doing",
+                    "warning",
+                )
+            )
+        if action.due < today and not settled:
+            problems.append(
+                Problem(
+                    locate(raw, ("actions", index, "due"), display),
+                    f"actions[{index}].due",
+                    f"action {action.id} was due {action.due}",
+                    "warning",
+                )
+            )
+    addressed = {cause for action in pm.actions for cause in action.addresses}
+    for index, cause in enumerate(pm.root_causes):
+        if cause.id not in addressed:
+            problems.append(
+                Problem(
+                    locate(raw, ("root_causes", index, "id"), display),
+                    f"root_causes[{index}]",
+                    f"root cause {cause.id} is addressed by no action",
+                    "warning",
+                )
+            )
+    return problems

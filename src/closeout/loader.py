@@ -1,0 +1,342 @@
+"""From YAML files to typed models, with every problem located at ``file:line``.
+
+``load_postmortem`` and ``load_scenario`` raise ``ScenarioError`` holding every problem
+found; nothing here runs user code or reads data files (it only checks they exist).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from closeout import _yaml
+from closeout.errors import Location, Problem, ScenarioError
+from closeout.kinds import Kind, all_kind_names, get_kind, kind_names
+from closeout.models import _IDENTIFIER, Postmortem, ScenarioBase, suggest
+from closeout.project import Project
+
+POSTMORTEM_FILE = "postmortem.yaml"
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with everything the runner needs to know about it."""
+
+    path: Path
+    display: str
+    incident: str
+    name: str
+    kind: Kind
+    model: ScenarioBase
+    postmortem: Postmortem
+    sha256: str
+
+
+def is_scenario_file(path: Path) -> bool:
+    return path.suffix in SCENARIO_SUFFIXES and path.name != POSTMORTEM_FILE
+
+
+def read_raw(path: Path, display: str) -> tuple[Any, str]:
+    """Parse the file; return the raw data (``LineDict``) and its sha256."""
+    data = _yaml.load_file(path, display)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if data is None:
+        raise ScenarioError(Problem(Location(display, 1), "", "the file is empty"))
+    if not isinstance(data, _yaml.LineDict):
+        raise ScenarioError(
+            Problem(
+                Location(display, 1),
+                "",
+                f"expected a mapping of keys at the top, got {_what(data)}",
+            )
+        )
+    return data, digest
+
+
+def _what(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def locate(raw: Any, loc: tuple[str | int, ...], display: str) -> Location:
+    """The line of the deepest element of ``loc`` found in the raw YAML data."""
+    current, line = raw, getattr(raw, "line", 0)
+    for part in loc:
+        if isinstance(current, _yaml.LineDict) and str(part) in current:
+            line, current = current.line_of(str(part)), current[str(part)]
+        elif isinstance(current, _yaml.LineList) and isinstance(part, int) and part < len(current):
+            line, current = current.line_of(part), current[part]
+        elif isinstance(part, str) and _is_tag(part):
+            continue
+        else:
+            break
+    return Location(display, line)
+
+
+def field_path(loc: tuple[str | int, ...]) -> str:
+    """``actions[0].owner`` from a pydantic location."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not _is_tag(part):
+            out += ("." if out else "") + part
+    return out
+
+
+def validate(model: type[ModelT], raw: Any, display: str) -> ModelT:
+    """Validate raw data into ``model``; every error becomes a located Problem."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError([_problem(error, raw, display) for error in exc.errors()]) from None
+
+
+def _problem(error: Any, raw: Any, display: str) -> Problem:
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _is_tag(p)))
+    ctx = error.get("ctx") or {}
+    message = _message(error)
+    if error["type"] == "unknown_key" and "key" in ctx:
+        loc = (*loc, ctx["key"])
+    return Problem(locate(raw, loc, display), field_path(loc), message)
+
+
+def _is_tag(part: str) -> bool:
+    """pydantic adds union members and validator names to locations; they are not data."""
+    return "[" in part or part.startswith(("function-", "form:")) or part in ("str", "int", "float")
+
+
+def _message(error: Any) -> str:
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if kind == "missing":
+        return "missing required field"
+    if kind == "literal_error":
+        expected = [
+            e.strip().strip("'")
+            for e in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")
+        ]
+        hint = suggest(str(error["input"]), expected)
+        return f"{error['input']!r} is not one of {', '.join(expected)}{hint}"
+    if kind == "too_short" and isinstance(error.get("input"), list | dict):
+        return "must not be empty"
+    wanted = _EXPECTED.get(kind)
+    if wanted is not None:
+        return f"expected {wanted}, got {_short(error.get('input'))}"
+    message = str(error["msg"])
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+_EXPECTED = {
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "string_type": "text",
+    "dict_type": "a mapping of keys",
+    "list_type": "a list",
+    "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys",
+    "date_parsing": "a date like 2025-07-20",
+    "date_from_datetime_parsing": "a date like 2025-07-20",
+    "date_type": "a date like 2025-07-20",
+}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- postmortems
+
+
+def load_postmortem(project: Project, path: Path) -> tuple[Postmortem, Any]:
+    """Load and fully check a postmortem (structure and cross-field rules); cached per file."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path.resolve()), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    if key not in _POSTMORTEMS:
+        try:
+            _POSTMORTEMS[key] = _load_postmortem(project, path)
+        except ScenarioError as exc:
+            _POSTMORTEMS[key] = exc
+    cached = _POSTMORTEMS[key]
+    if isinstance(cached, ScenarioError):
+        raise cached
+    return cached
+
+
+_POSTMORTEMS: dict[tuple[str, int, int], tuple[Postmortem, Any] | ScenarioError] = {}
+
+
+def _load_postmortem(project: Project, path: Path) -> tuple[Postmortem, Any]:
+    display = project.display(path)
+    raw, _ = read_raw(path, display)
+    postmortem = validate(Postmortem, raw, display)
+    problems = postmortem_problems(postmortem, raw, display, path.parent.name)
+    if problems:
+        raise ScenarioError(problems)
+    return postmortem, raw
+
+
+def postmortem_problems(pm: Postmortem, raw: Any, display: str, folder: str) -> list[Problem]:
+    """Cross-field rules of SPEC §3 that are errors."""
+
+    def at(*loc: str | int) -> Location:
+        return locate(raw, loc, display)
+
+    problems: list[Problem] = []
+    if pm.id != folder:
+        problems.append(Problem(at("id"), "id", f"'{pm.id}' must equal the folder name '{folder}'"))
+    problems += _duplicates([rc.id for rc in pm.root_causes], "root_causes", at)
+    problems += _duplicates([a.id for a in pm.actions], "actions", at)
+    problems += _time_order(pm, at)
+    for index in range(1, len(pm.timeline)):
+        if pm.timeline[index].at < pm.timeline[index - 1].at:
+            problems.append(
+                Problem(
+                    at("timeline", index, "at"),
+                    f"timeline[{index}].at",
+                    "the timeline is not in time order",
+                )
+            )
+    causes = [rc.id for rc in pm.root_causes]
+    for index, action in enumerate(pm.actions):
+        for j, cause in enumerate(action.addresses):
+            if cause not in causes:
+                problems.append(
+                    Problem(
+                        at("actions", index, "addresses", j),
+                        f"actions[{index}].addresses[{j}]",
+                        f"no root cause '{cause}'{suggest(cause, causes)}",
+                    )
+                )
+    return problems
+
+
+def _duplicates(ids: list[str], section: str, at: Any) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, identifier in enumerate(ids):
+        if identifier in seen:
+            problems.append(
+                Problem(
+                    at(section, index, "id"),
+                    f"{section}[{index}].id",
+                    f"duplicate id '{identifier}'",
+                )
+            )
+        seen.add(identifier)
+    return problems
+
+
+def _time_order(pm: Postmortem, at: Any) -> list[Problem]:
+    order = ["started_at", "detected_at", "diagnosed_at", "mitigated_at", "resolved_at"]
+    problems, previous = [], None
+    for name in order:
+        value = getattr(pm, name)
+        if value is None:
+            continue
+        if previous is not None and value < getattr(pm, previous):
+            problems.append(Problem(at(name), name, f"is earlier than {previous}"))
+        previous = name
+    return problems
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def load_scenario(project: Project, path: Path) -> LoadedScenario:
+    """Load a scenario, its kind and its incident's postmortem; raise ScenarioError."""
+    display = project.display(path)
+    raw, digest = read_raw(path, display)
+    kind = _kind_of(raw, display)
+    scenario = validate(kind.model, raw, display)
+    problems = kind.check(scenario, project, lambda loc: locate(raw, loc, display))
+    name = scenario.scenario_name(path.stem)
+    if scenario.name is None and not _IDENTIFIER.match(path.stem):
+        problems.append(
+            Problem(
+                Location(display, 1),
+                "name",
+                f"file name '{path.stem}' is not an identifier; set `name:`",
+            )
+        )
+    postmortem_path = path.parent / POSTMORTEM_FILE
+    if not postmortem_path.is_file():
+        problems.append(
+            Problem(
+                Location(display, 1),
+                "",
+                f"no {POSTMORTEM_FILE} beside this scenario (in {project.display(path.parent)})",
+            )
+        )
+        raise ScenarioError(problems)
+    postmortem, _ = load_postmortem(project, postmortem_path)
+    actions = [a.id for a in postmortem.actions]
+    if scenario.action not in actions:
+        problems.append(
+            Problem(
+                locate(raw, ("action",), display),
+                "action",
+                f"no action '{scenario.action}' in {postmortem.id}"
+                f"{suggest(scenario.action, actions)}",
+            )
+        )
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(
+        path=path,
+        display=display,
+        incident=postmortem.id,
+        name=name,
+        kind=kind,
+        model=scenario,
+        postmortem=postmortem,
+        sha256=digest,
+    )
+
+
+def _kind_of(raw: Any, display: str) -> Kind:
+    value = raw.get("kind")
+    where = locate(raw, ("kind",), display)
+    if value is None:
+        raise ScenarioError(
+            Problem(where, "kind", f"missing required field (one of {', '.join(all_kind_names())})")
+        )
+    if not isinstance(value, str) or value not in all_kind_names():
+        raise ScenarioError(
+            Problem(
+                where,
+                "kind",
+                f"unknown kind {value!r}"
+                f"{suggest(str(value), all_kind_names())}; kinds: "
+                f"{', '.join(all_kind_names())}",
+            )
+        )
+    if value not in kind_names():
+        raise ScenarioError(
+            Problem(
+                where,
+                "kind",
+                f"kind '{value}' is not available in this "
+                f"version of closeout (available: {', '.join(kind_names())})",
+            )
+        )
+    return get_kind(value)

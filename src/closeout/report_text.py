@@ -1,0 +1,86 @@
+"""Plain-text renderings shared by the CLI and the pytest plugin (no pytest, no rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from closeout.models import Outcome
+
+_MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A left-aligned text table with a header rule."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.2f}s"
+    return str(value)
+
+
+def outcomes_table(outcomes: Sequence[Outcome]) -> str:
+    return table(
+        ["", "expectation", "observed", "target"],
+        [[_MARK[o.outcome], o.name, o.observed, o.target] for o in outcomes],
+    )
+
+
+def failure_report(run: Any) -> str:
+    """What a failing pytest item shows: each expectation, observed against target."""
+    head = (
+        f"{run.loaded.display}: scenario '{run.loaded.name}' ({run.loaded.kind.name}, "
+        f"action {run.loaded.model.action})"
+    )
+    parts = [head]
+    fixed = run.fixed
+    if fixed.verdict == "error":
+        parts.append(f"ERROR: the scenario could not run:\n{fixed.error}")
+        if fixed.traceback:
+            parts.append(fixed.traceback)
+    elif fixed.verdict != "pass":
+        parts.append(f"fixed state: {fixed.verdict.upper()}")
+        parts.append(outcomes_table(fixed.outcomes))
+        if fixed.error:
+            parts.append(f"the subject raised:\n{fixed.traceback or fixed.error}")
+    if run.vacuous:
+        parts.append(
+            "VACUOUS: the pre-fix state (before) passes every expectation too, so this "
+            "scenario cannot tell the fix from the bug. Tighten the expectations until the "
+            "pre-fix state fails."
+        )
+        parts.append(outcomes_table(run.before.outcomes))
+    elif run.before is not None and fixed.verdict == "pass":
+        parts.append(f"pre-fix state: {run.before.verdict}")
+    return "\n\n".join(parts)
+
+
+def summary_table(rows: Sequence[dict[str, Any]]) -> str:
+    """The run summary: scenario, verdict, before-verdict, discriminating, duration."""
+    return table(
+        ["incident", "action", "scenario", "verdict", "before", "discriminating", "duration"],
+        [
+            [
+                r.get("incident"),
+                r.get("action"),
+                r.get("scenario"),
+                "vacuous" if r.get("vacuous") else r.get("verdict"),
+                r.get("before_verdict"),
+                r.get("discriminating"),
+                r.get("duration_s"),
+            ]
+            for r in rows
+        ],
+    )
