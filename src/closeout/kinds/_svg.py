@@ -27,6 +27,7 @@ def threshold_chart(
     grid: range,
     start_ms: int,
     side: str,
+    title: str,
 ) -> None:
     """Each series over the grid, its rule thresholds dashed, firing intervals shaded."""
     names = list(series)
@@ -37,7 +38,7 @@ def threshold_chart(
         f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
         '<rect width="100%" height="100%" fill="white"/>',
         f'<text x="{MARGIN_LEFT}" y="20" font-size="14" font-weight="bold">'
-        f"{escape(scenario.name or '')} threshold scenario ({escape(side)} rules)</text>",
+        f"{escape(title)}: {escape(side)} rules</text>",
     ]
     alerts = [rule.alert for rule in rules]
     for index, name in enumerate(names):
@@ -142,12 +143,13 @@ def _axes(
             f'<text x="{MARGIN_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
             f"{value:.3g}</text>"
         )
+    anchors: dict[float, str] = {0: "start", 1: "end"}
     for fraction in (0, 0.25, 0.5, 0.75, 1):
         t = int(span[0] + fraction * (span[1] - span[0]))
-        label = from_ms(t).strftime("%m-%d %H:%M") if start_ms else format_duration_ms(t)
+        label = from_ms(t).strftime("%m-%d %H:%M") if start_ms else format_duration_ms(t - span[0])
         out.append(
-            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 14}" text-anchor="middle">'
-            f"{escape(label)}</text>"
+            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 14}" '
+            f'text-anchor="{anchors.get(fraction, "middle")}">{escape(label)}</text>'
         )
     return out
 

@@ -164,7 +164,17 @@ def run(scenario: ThresholdScenario, rules: list[Rule], context: RunContext) -> 
         from closeout.kinds._svg import threshold_chart
 
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"
-        threshold_chart(path, scenario, rules, series, traces, grid, start_ms, context.side)
+        threshold_chart(
+            path,
+            scenario,
+            rules,
+            series,
+            traces,
+            grid,
+            start_ms,
+            context.side,
+            title=f"{context.incident} / {context.scenario_name}",
+        )
         artifacts.append(context.project.display(path))
     return KindResult(outcomes=outcomes, metrics=metrics, artifacts=artifacts)
 

@@ -1,0 +1,114 @@
+"""Typed models and the loader: located errors, cross-field rules, the `before` rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from closeout.errors import ScenarioError
+from closeout.loader import load_postmortem, load_scenario
+from closeout.models import ScenarioBase
+from closeout.project import load_project
+from tests.conftest import POSTMORTEM, SCENARIO, Write
+
+
+def problems_of(path: Path) -> list[str]:
+    project = load_project()
+    with pytest.raises(ScenarioError) as caught:
+        if path.name == "postmortem.yaml":
+            load_postmortem(project, path)
+        else:
+            load_scenario(project, path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_valid_postmortem_and_scenario_load(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO)
+    loaded = load_scenario(load_project(), path)
+    assert (loaded.incident, loaded.name, loaded.kind.name) == ("INC-1", "a1", "threshold")
+    assert loaded.model.rules[0].for_ == 15 * 60_000
+    assert loaded.postmortem.actions[0].owner == "sam"
+
+
+def test_unknown_key_names_its_line_and_suggests(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("    owner: sam", "    ownr: sam"))
+    line = POSTMORTEM.splitlines().index("    owner: sam") + 1
+    assert any(p.startswith(f"scenarios/INC-1/postmortem.yaml:{line}: actions[0].ownr: unknown key 'ownr'")
+               and "did you mean 'owner'" in p for p in problems_of(path))
+
+
+def test_naive_timestamp_is_rejected(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/postmortem.yaml",
+                 POSTMORTEM.replace("detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T02:00:00"))
+    assert any("detected_at" in p and "no offset" in p for p in problems_of(path))
+
+
+def test_times_out_of_order_are_an_error(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/postmortem.yaml",
+                 POSTMORTEM.replace("detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T00:30:00Z"))
+    assert any("detected_at: is earlier than started_at" in p for p in problems_of(path))
+
+
+def test_unknown_root_cause_is_suggested(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("addresses: [RC1]", "addresses: [RC2]"))
+    assert any("no root cause 'RC2'" in p and "did you mean 'RC1'" in p for p in problems_of(path))
+
+
+def test_postmortem_id_must_equal_its_folder(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("id: INC-1", "id: INC-2"))
+    assert any(p.startswith("scenarios/INC-1/postmortem.yaml:1: id:") for p in problems_of(path))
+
+
+def test_scenario_action_must_exist(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO.replace("action: A1", "action: A9"))
+    assert any("scenarios/INC-1/a1.yaml:1: action: no action 'A9'" in p for p in problems_of(path))
+
+
+def test_before_may_hold_only_the_subject(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO + "  interval: 1m\n")
+    found = problems_of(path)
+    assert any("before.interval" in p and "before may hold only the subject 'rules'" in p
+               for p in found)
+
+
+def test_before_and_before_unavailable_are_exclusive(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO + "before_unavailable: lost the old rules\n")
+    assert any("either before or before_unavailable" in p for p in problems_of(path))
+
+
+def test_undefined_series_in_an_expression_is_suggested(project_dir: Path, write: Write) -> None:
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO.replace("expr: error_rate > 0.05", "expr: eror_rate > 0.05"))
+    line = SCENARIO.splitlines().index("  - {alert: HighErrorRate, expr: error_rate > 0.05, for: 15m}") + 1
+    found = problems_of(path)
+    assert any(p.startswith(f"scenarios/INC-1/a1.yaml:{line}: rules[0].expr:")
+               and "did you mean 'error_rate'" in p for p in found)
+
+
+def test_file_outside_the_project_is_refused(project_dir: Path, write: Write) -> None:
+    outside = project_dir.parent / "secret.csv"
+    outside.write_text("ts,x\n2025-01-01T00:00:00Z,1\n")
+    text = SCENARIO.replace('error_rate: "0.01x11 0.08x11 0.01x11"',
+                            "error_rate: {file: ../secret.csv, timestamp: ts, column: x}")
+    path = write("scenarios/INC-1/a1.yaml", text)
+    assert any("outside the project root" in p for p in problems_of(path))
+
+
+def test_symlink_escaping_the_project_is_refused(project_dir: Path, write: Write) -> None:
+    outside = project_dir.parent / "elsewhere.csv"
+    outside.write_text("ts,x\n2025-01-01T00:00:00Z,1\n")
+    (project_dir / "fixtures").mkdir()
+    (project_dir / "fixtures" / "link.csv").symlink_to(outside)
+    text = SCENARIO.replace('error_rate: "0.01x11 0.08x11 0.01x11"',
+                            "error_rate: {file: fixtures/link.csv, timestamp: ts, column: x}")
+    path = write("scenarios/INC-1/a1.yaml", text)
+    assert any("outside the project root" in p for p in problems_of(path))
+
+
+def test_seed_defaults_to_a_stable_hash_of_the_name() -> None:
+    import hashlib
+
+    model = ScenarioBase(action="A1", kind="x")
+    expected = int.from_bytes(hashlib.sha256(b"a1-income").digest()[:4], "big")
+    assert model.effective_seed("a1-income") == expected
+    assert ScenarioBase(action="A1", kind="x", seed=7).effective_seed("a1-income") == 7
