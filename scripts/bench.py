@@ -30,8 +30,13 @@ def wall(argv: list[str], runs: int = 5) -> float:
 
 def imported(argv: list[str]) -> set[str]:
     """Top-level packages imported by ``python -X importtime <argv>``."""
-    done = subprocess.run([sys.executable, "-X", "importtime", *argv], capture_output=True,
-                          text=True, check=False, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     names = set()
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -62,8 +67,9 @@ def engine_seconds(samples: int) -> float:
     series = promql.parse_series(f"0+1x{samples // 2} {samples // 2}-1x{samples // 2}", 0, 60_000)
     grid = range(0, samples * 60_000, 60_000)
     start = time.perf_counter()
-    promql.evaluate_alert(promql.parse_expr("s > 100 and s < 1000000"), {"s": series}, grid,
-                          300_000, 600_000, 300_000)
+    promql.evaluate_alert(
+        promql.parse_expr("s > 100 and s < 1000000"), {"s": series}, grid, 300_000, 600_000, 300_000
+    )
     return time.perf_counter() - start
 
 
@@ -75,24 +81,37 @@ def main() -> None:
     lint_time = wall([*closeout, "lint", "scenarios"])
     schema_time = wall([*closeout, "schema", "scenario"])
     print(f"python -c pass (baseline)       {bare * 1000:7.1f} ms")
-    print(f"closeout --help (median of 5)   {help_time * 1000:7.1f} ms  "
-          f"= {help_time / bare:4.1f}x bare python  (target <= 300 ms)")
+    print(
+        f"closeout --help (median of 5)   {help_time * 1000:7.1f} ms  "
+        f"= {help_time / bare:4.1f}x bare python  (target <= 300 ms)"
+    )
     print(f"closeout lint scenarios         {lint_time * 1000:7.1f} ms  = {lint_time / bare:4.1f}x")
-    print(f"closeout schema scenario        {schema_time * 1000:7.1f} ms  = {schema_time / bare:4.1f}x")
-    for label, argv in (("--help", ["-m", "closeout", "--help"]),
-                        ("lint", ["-m", "closeout", "lint", "scenarios"]),
-                        ("schema", ["-m", "closeout", "schema", "postmortem"])):
+    print(
+        f"closeout schema scenario        {schema_time * 1000:7.1f} ms  "
+        f"= {schema_time / bare:4.1f}x"
+    )
+    for label, argv in (
+        ("--help", ["-m", "closeout", "--help"]),
+        ("lint", ["-m", "closeout", "lint", "scenarios"]),
+        ("schema", ["-m", "closeout", "schema", "postmortem"]),
+    ):
         heavy = sorted(set(HEAVY) & imported(argv))
         print(f"heavy imports of closeout {label:7} {heavy or 'none'}")
-    print(f"alias bomb (10^10 nodes) rejected in {alias_bomb_seconds() * 1000:.1f} ms (target < 1 s)")
+    print(
+        f"alias bomb (10^10 nodes) rejected in {alias_bomb_seconds() * 1000:.1f} ms (target < 1 s)"
+    )
     for samples in (10_000, 100_000):
         seconds = engine_seconds(samples)
-        print(f"threshold engine: {samples:>7} evaluations in {seconds * 1000:7.1f} ms "
-              f"({samples / seconds / 1e6:.2f} M evaluations/s)")
+        print(
+            f"threshold engine: {samples:>7} evaluations in {seconds * 1000:7.1f} ms "
+            f"({samples / seconds / 1e6:.2f} M evaluations/s)"
+        )
     run = [*closeout, "run", "--no-evidence", "INC-2025-031"]
     run_time = wall(run, runs=3)
-    print(f"closeout run INC-2025-031 (4 scenarios, fixed + pre-fix each) "
-          f"{run_time * 1000:.0f} ms = {run_time / bare:.0f}x bare python")
+    print(
+        f"closeout run INC-2025-031 (4 scenarios, fixed + pre-fix each) "
+        f"{run_time * 1000:.0f} ms = {run_time / bare:.0f}x bare python"
+    )
 
 
 if __name__ == "__main__":

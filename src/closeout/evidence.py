@@ -16,6 +16,7 @@ import platform
 import subprocess
 import tempfile
 import uuid
+from datetime import datetime
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -245,9 +246,12 @@ def pytest_record(
     duration_s: float,
     trigger: str,
     longrepr: str | None,
+    started_at: datetime | None = None,
 ) -> dict[str, Any]:
     """A record of kind ``pytest``: a Python test attached to an action by its marker."""
     record = envelope(project, "run", incident, action)
+    if started_at is not None:
+        record["started_at"] = iso_z(started_at)
     verdict = "pass" if passed else "fail"
     digest = file_sha256(test_file) if test_file.is_file() else "missing"
     record.update(

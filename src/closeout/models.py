@@ -116,8 +116,7 @@ class Model(BaseModel):
     @classmethod
     def _reject_unknown_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            allowed = set(cls.model_fields)
-            allowed |= {f.alias for f in cls.model_fields.values() if f.alias}
+            allowed = {f.alias or name for name, f in cls.model_fields.items()}
             for key in data:
                 if key not in allowed:
                     raise PydanticCustomError(

@@ -73,8 +73,12 @@ def _project(config: pytest.Config) -> Any:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if file_path.suffix not in (".yaml", ".yml") or file_path.name == "postmortem.yaml":
         return None
-    scenarios = _project(parent.config).scenarios_dir.resolve()
-    if scenarios not in file_path.resolve().parents:
+    project = _project(parent.config)
+    if project.scenarios_dir.resolve() not in file_path.resolve().parents:
+        return None
+    # Without a [tool.closeout] table, only folders holding a postmortem are ours: another
+    # tool's `scenarios/` folder of YAML files must not turn into failing closeout items.
+    if project.config_file is None and not (file_path.parent / "postmortem.yaml").is_file():
         return None
     return ScenarioFile.from_parent(parent, path=file_path)
 
@@ -198,6 +202,43 @@ def _summary(run: Any, evidence: str | None) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- marked tests
 
+_MARKER_PROBLEM = pytest.StashKey[str]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``closeout`` marker must name an existing incident and action, or the test errors."""
+    marker = item.get_closest_marker("closeout")
+    if marker is None or isinstance(item, ScenarioItem | BrokenScenarioItem):
+        return
+    problem = _marker_problem(item, marker)
+    if problem:
+        item.stash[_MARKER_PROBLEM] = problem
+        pytest.fail(f"{item.nodeid}: @pytest.mark.closeout: {problem}", pytrace=False)
+
+
+def _marker_problem(item: pytest.Item, marker: pytest.Mark) -> str:
+    from closeout.loader import load_postmortem
+    from closeout.models import _IDENTIFIER, suggest
+
+    incident, action = marker.kwargs.get("incident"), marker.kwargs.get("action")
+    if not (isinstance(incident, str) and _IDENTIFIER.match(incident)):
+        return "incident= must be an incident id"
+    if not (isinstance(action, str) and _IDENTIFIER.match(action)):
+        return "action= must be an action id"
+    project = _project(item.config)
+    path = project.scenarios_dir / incident / "postmortem.yaml"
+    if not path.is_file():
+        incidents = [p.name for p in project.scenarios_dir.glob("*") if p.is_dir()]
+        return f"no incident '{incident}'{suggest(incident, incidents)}"
+    try:
+        postmortem, _ = load_postmortem(project, path)
+    except CloseoutError as exc:
+        return f"the postmortem does not validate: {exc}"
+    actions = [a.id for a in postmortem.actions]
+    if action not in actions:
+        return f"no action '{action}' in {incident}{suggest(action, actions)}"
+    return ""
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
@@ -212,23 +253,22 @@ def pytest_runtest_makereport(
         return
     if report.skipped or item.config.getoption("closeout_no_evidence"):
         return
+    if _MARKER_PROBLEM in item.stash:
+        return
     _record_marked_test(item, marker, report)
+
+
+def _report_start(report: pytest.TestReport) -> Any:
+    from datetime import UTC, datetime
+
+    start = getattr(report, "start", None)
+    return datetime.fromtimestamp(start, UTC) if isinstance(start, float | int) else None
 
 
 def _record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.TestReport) -> None:
     from closeout.evidence import pytest_record, trigger_from_env, write_record
-    from closeout.models import _IDENTIFIER
 
-    incident, action = marker.kwargs.get("incident"), marker.kwargs.get("action")
-    if not (
-        isinstance(incident, str)
-        and _IDENTIFIER.match(incident)
-        and isinstance(action, str)
-        and _IDENTIFIER.match(action)
-    ):
-        raise pytest.UsageError(
-            f"{item.nodeid}: @pytest.mark.closeout needs incident= and action= identifiers"
-        )
+    incident, action = str(marker.kwargs["incident"]), str(marker.kwargs["action"])
     project = _project(item.config)
     name = getattr(item, "originalname", None) or item.name
     label = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:64] or "test"
@@ -244,6 +284,7 @@ def _record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.T
         report.duration,
         trigger,
         None if report.passed else str(report.longrepr),
+        started_at=_report_start(report),
     )
     path = write_record(project, record, label)
     report.user_properties.append(

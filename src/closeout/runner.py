@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import traceback
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,7 @@ def run_loaded(
     clock = time.perf_counter()
     seed = loaded.model.effective_seed(loaded.path.stem)
     stamp = artifact_stamp or started.strftime("%Y%m%dT%H%M%SZ")
+    run_id = uuid.uuid4().hex[:8]
 
     def context(side: str) -> RunContext:
         return RunContext(
@@ -113,7 +115,8 @@ def run_loaded(
             artifacts_dir=(project.reports_dir / loaded.incident / "artifacts")
             if artifacts
             else None,
-            artifact_prefix=f"{stamp}-{loaded.name}",
+            # a random part, so two runs in the same second never share a chart file
+            artifact_prefix=f"{stamp}-{loaded.name}-{run_id}",
         )
 
     fixed = run_side(loaded, loaded.kind.subject(loaded.model), context("fixed"))

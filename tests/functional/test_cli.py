@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import SCENARIO, Write
 
 from closeout.cli import main
-from tests.conftest import SCENARIO, Write
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -42,7 +42,8 @@ def test_init_scenario_template_is_discriminating(
     rows = json.loads(out)["results"]
     assert code == 0
     assert [(r["verdict"], r["before_verdict"], r["discriminating"]) for r in rows] == [
-        ("pass", "fail", True)]
+        ("pass", "fail", True)
+    ]
 
 
 def test_lint_reports_file_line_field_problem_and_exits_2(
@@ -51,7 +52,10 @@ def test_lint_reports_file_line_field_problem_and_exits_2(
     write("scenarios/INC-1/a1.yaml", SCENARIO.replace("interval: 5m", "intervall: 5m"))
     code, out, _ = cli(capsys, "lint")
     assert code == 2
-    assert "scenarios/INC-1/a1.yaml:4: intervall: unknown key 'intervall' (did you mean 'interval'?)" in out
+    assert (
+        "scenarios/INC-1/a1.yaml:4: intervall: unknown key 'intervall' (did you mean 'interval'?)"
+        in out
+    )
 
 
 def test_lint_json_lists_problems(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -61,7 +65,9 @@ def test_lint_json_lists_problems(project_dir: Path, capsys: pytest.CaptureFixtu
     assert cli(capsys, "lint", "--strict")[0] == 2
 
 
-def test_lint_of_a_missing_path_is_a_usage_error(project_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lint_of_a_missing_path_is_a_usage_error(
+    project_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = cli(capsys, "lint", "nope/")
     assert code == 2 and "no such file" in err
 
@@ -77,7 +83,9 @@ def test_run_selectors_pick_scenarios_and_record_evidence(
     assert (project_dir / row["evidence"]).is_file()
 
 
-@pytest.mark.parametrize(("selector", "hint"), [("INC-2", "did you mean 'INC-1'"), ("INC-1/A7", "for action 'A7'")])
+@pytest.mark.parametrize(
+    ("selector", "hint"), [("INC-2", "did you mean 'INC-1'"), ("INC-1/A7", "for action 'A7'")]
+)
 def test_run_with_an_unknown_selector_exits_2(
     project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str], selector: str, hint: str
 ) -> None:
@@ -89,7 +97,9 @@ def test_run_with_an_unknown_selector_exits_2(
 def test_run_exits_1_when_a_scenario_fails(
     project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write("scenarios/INC-1/a1.yaml", SCENARIO.replace("first_fires_at: 1h15m", "first_fires_at: 1h"))
+    write(
+        "scenarios/INC-1/a1.yaml", SCENARIO.replace("first_fires_at: 1h15m", "first_fires_at: 1h")
+    )
     code, out, _ = cli(capsys, "run", "--no-evidence")
     assert code == 1 and "FAIL" in out and "HighErrorRate first fires at" in out
 
@@ -105,7 +115,9 @@ def test_run_exits_2_on_an_invalid_scenario_file(
     assert "1 passed, 1 error" in out
 
 
-def test_schema_is_valid_json_schema_for_both_file_types(capsys: pytest.CaptureFixture[str]) -> None:
+def test_schema_is_valid_json_schema_for_both_file_types(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     for which in ("postmortem", "scenario"):
         code, out, _ = cli(capsys, "schema", which)
         schema = json.loads(out)
@@ -113,7 +125,9 @@ def test_schema_is_valid_json_schema_for_both_file_types(capsys: pytest.CaptureF
     assert "oneOf" in schema
 
 
-def test_postmortem_schema_validates_the_example_incident(capsys: pytest.CaptureFixture[str]) -> None:
+def test_postmortem_schema_validates_the_example_incident(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     import yaml
 
@@ -125,11 +139,21 @@ def test_postmortem_schema_validates_the_example_incident(capsys: pytest.Capture
 
 def test_real_subprocess_help_and_bad_usage() -> None:
     env = {**os.environ, "PYTHONWARNINGS": "error"}
-    done = subprocess.run([sys.executable, "-m", "closeout", "--help"], capture_output=True,
-                          text=True, env=env, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "closeout", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0 and "lint" in done.stdout
-    bad = subprocess.run([sys.executable, "-m", "closeout", "frobnicate"], capture_output=True,
-                         text=True, env=env, check=False)
+    bad = subprocess.run(
+        [sys.executable, "-m", "closeout", "frobnicate"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
@@ -139,9 +163,17 @@ def test_real_subprocess_help_and_bad_usage() -> None:
 )
 def test_light_commands_never_import_heavy_libraries(argv: list[str]) -> None:
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "closeout", *argv],
-                          capture_output=True, text=True, cwd=root, check=False)
-    loaded = {line.rsplit("|", 1)[1].strip().split(".")[0]
-              for line in done.stderr.splitlines() if line.startswith("import time:") and "|" in line}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "closeout", *argv],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    )
+    loaded = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
     assert loaded, done.stderr[-500:]
     assert not loaded & {"evidently", "pandas", "scipy", "hypothesis", "sklearn", "numpy", "pytest"}

@@ -17,8 +17,14 @@ from closeout.project import Project
 
 def sample_record(project: Project) -> dict[str, object]:
     record = evidence.envelope(project, "run", "INC-1", "A1")
-    record.update({"scenario": "s", "kind": "threshold", "verdict": "pass",
-                   "metrics": {"score": float("nan"), "note": "café"}})
+    record.update(
+        {
+            "scenario": "s",
+            "kind": "threshold",
+            "verdict": "pass",
+            "metrics": {"score": float("nan"), "note": "café"},
+        }
+    )
     return record
 
 
@@ -95,8 +101,9 @@ def test_git_state_reports_commit_and_dirty_flag(tmp_path: Path) -> None:
     import subprocess
 
     def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(tmp_path), *args], check=True,
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(tmp_path), *args], check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     git("init", "-q")
     git("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q", "--allow-empty", "-m", "x")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from tests.conftest import POSTMORTEM, SCENARIO, Write
+
 from closeout.lint import lint
 from closeout.project import load_project
-from tests.conftest import POSTMORTEM, SCENARIO, Write
 
 
 def messages(project_dir: Path, today: date = date(2026, 1, 1)) -> list[str]:
@@ -26,13 +27,19 @@ def test_a_scenario_silences_that_warning(project_dir: Path, write: Write) -> No
 
 
 def test_waiver_and_not_doing_need_no_scenario(project_dir: Path, write: Write) -> None:
-    write("scenarios/INC-1/postmortem.yaml", POSTMORTEM + "    waiver: {reason: org change, approved_by: cto}\n")
+    write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM + "    waiver: {reason: org change, approved_by: cto}\n",
+    )
     assert messages(project_dir) == []
 
 
-def test_past_due_on_an_open_action_and_unaddressed_cause_warn(project_dir: Path, write: Write) -> None:
+def test_past_due_on_an_open_action_and_unaddressed_cause_warn(
+    project_dir: Path, write: Write
+) -> None:
     text = POSTMORTEM.replace("due: 2099-01-01", "due: 2020-01-01").replace(
-        "root_causes:\n", "root_causes:\n  - {id: RC0, category: process, description: no review}\n")
+        "root_causes:\n", "root_causes:\n  - {id: RC0, category: process, description: no review}\n"
+    )
     write("scenarios/INC-1/postmortem.yaml", text)
     write("scenarios/INC-1/a1.yaml", SCENARIO)
     found = messages(project_dir)

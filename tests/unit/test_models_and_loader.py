@@ -5,21 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.conftest import POSTMORTEM, SCENARIO, Write
 
 from closeout.errors import ScenarioError
 from closeout.loader import load_postmortem, load_scenario
 from closeout.models import ScenarioBase
 from closeout.project import load_project
-from tests.conftest import POSTMORTEM, SCENARIO, Write
 
 
 def problems_of(path: Path) -> list[str]:
     project = load_project()
+    load = load_postmortem if path.name == "postmortem.yaml" else load_scenario
     with pytest.raises(ScenarioError) as caught:
-        if path.name == "postmortem.yaml":
-            load_postmortem(project, path)
-        else:
-            load_scenario(project, path)
+        load(project, path)
     return [str(p) for p in caught.value.problems]
 
 
@@ -32,26 +30,40 @@ def test_valid_postmortem_and_scenario_load(project_dir: Path, write: Write) -> 
 
 
 def test_unknown_key_names_its_line_and_suggests(project_dir: Path, write: Write) -> None:
-    path = write("scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("    owner: sam", "    ownr: sam"))
+    path = write(
+        "scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("    owner: sam", "    ownr: sam")
+    )
     line = POSTMORTEM.splitlines().index("    owner: sam") + 1
-    assert any(p.startswith(f"scenarios/INC-1/postmortem.yaml:{line}: actions[0].ownr: unknown key 'ownr'")
-               and "did you mean 'owner'" in p for p in problems_of(path))
+    assert any(
+        p.startswith(f"scenarios/INC-1/postmortem.yaml:{line}: actions[0].ownr: unknown key 'ownr'")
+        and "did you mean 'owner'" in p
+        for p in problems_of(path)
+    )
 
 
 def test_naive_timestamp_is_rejected(project_dir: Path, write: Write) -> None:
-    path = write("scenarios/INC-1/postmortem.yaml",
-                 POSTMORTEM.replace("detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T02:00:00"))
+    path = write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM.replace("detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T02:00:00"),
+    )
     assert any("detected_at" in p and "no offset" in p for p in problems_of(path))
 
 
 def test_times_out_of_order_are_an_error(project_dir: Path, write: Write) -> None:
-    path = write("scenarios/INC-1/postmortem.yaml",
-                 POSTMORTEM.replace("detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T00:30:00Z"))
+    path = write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM.replace(
+            "detected_at: 2025-07-01T02:00:00Z", "detected_at: 2025-07-01T00:30:00Z"
+        ),
+    )
     assert any("detected_at: is earlier than started_at" in p for p in problems_of(path))
 
 
 def test_unknown_root_cause_is_suggested(project_dir: Path, write: Write) -> None:
-    path = write("scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("addresses: [RC1]", "addresses: [RC2]"))
+    path = write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM.replace("addresses: [RC1]", "addresses: [RC2]"),
+    )
     assert any("no root cause 'RC2'" in p and "did you mean 'RC1'" in p for p in problems_of(path))
 
 
@@ -68,8 +80,9 @@ def test_scenario_action_must_exist(project_dir: Path, write: Write) -> None:
 def test_before_may_hold_only_the_subject(project_dir: Path, write: Write) -> None:
     path = write("scenarios/INC-1/a1.yaml", SCENARIO + "  interval: 1m\n")
     found = problems_of(path)
-    assert any("before.interval" in p and "before may hold only the subject 'rules'" in p
-               for p in found)
+    assert any(
+        "before.interval" in p and "before may hold only the subject 'rules'" in p for p in found
+    )
 
 
 def test_before_and_before_unavailable_are_exclusive(project_dir: Path, write: Write) -> None:
@@ -78,18 +91,29 @@ def test_before_and_before_unavailable_are_exclusive(project_dir: Path, write: W
 
 
 def test_undefined_series_in_an_expression_is_suggested(project_dir: Path, write: Write) -> None:
-    path = write("scenarios/INC-1/a1.yaml", SCENARIO.replace("expr: error_rate > 0.05", "expr: eror_rate > 0.05"))
-    line = SCENARIO.splitlines().index("  - {alert: HighErrorRate, expr: error_rate > 0.05, for: 15m}") + 1
+    path = write(
+        "scenarios/INC-1/a1.yaml",
+        SCENARIO.replace("expr: error_rate > 0.05", "expr: eror_rate > 0.05"),
+    )
+    line = (
+        SCENARIO.splitlines().index("  - {alert: HighErrorRate, expr: error_rate > 0.05, for: 15m}")
+        + 1
+    )
     found = problems_of(path)
-    assert any(p.startswith(f"scenarios/INC-1/a1.yaml:{line}: rules[0].expr:")
-               and "did you mean 'error_rate'" in p for p in found)
+    assert any(
+        p.startswith(f"scenarios/INC-1/a1.yaml:{line}: rules[0].expr:")
+        and "did you mean 'error_rate'" in p
+        for p in found
+    )
 
 
 def test_file_outside_the_project_is_refused(project_dir: Path, write: Write) -> None:
     outside = project_dir.parent / "secret.csv"
     outside.write_text("ts,x\n2025-01-01T00:00:00Z,1\n")
-    text = SCENARIO.replace('error_rate: "0.01x11 0.08x11 0.01x11"',
-                            "error_rate: {file: ../secret.csv, timestamp: ts, column: x}")
+    text = SCENARIO.replace(
+        'error_rate: "0.01x11 0.08x11 0.01x11"',
+        "error_rate: {file: ../secret.csv, timestamp: ts, column: x}",
+    )
     path = write("scenarios/INC-1/a1.yaml", text)
     assert any("outside the project root" in p for p in problems_of(path))
 
@@ -99,8 +123,10 @@ def test_symlink_escaping_the_project_is_refused(project_dir: Path, write: Write
     outside.write_text("ts,x\n2025-01-01T00:00:00Z,1\n")
     (project_dir / "fixtures").mkdir()
     (project_dir / "fixtures" / "link.csv").symlink_to(outside)
-    text = SCENARIO.replace('error_rate: "0.01x11 0.08x11 0.01x11"',
-                            "error_rate: {file: fixtures/link.csv, timestamp: ts, column: x}")
+    text = SCENARIO.replace(
+        'error_rate: "0.01x11 0.08x11 0.01x11"',
+        "error_rate: {file: fixtures/link.csv, timestamp: ts, column: x}",
+    )
     path = write("scenarios/INC-1/a1.yaml", text)
     assert any("outside the project root" in p for p in problems_of(path))
 

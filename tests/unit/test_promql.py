@@ -87,8 +87,9 @@ def test_expression_errors_point_at_the_column(text: str, column: int) -> None:
 
 def run(values: str, expr: str, for_m: int = 0, keep_m: int = 0, evals: int = 20) -> list[bool]:
     s = series(values)
-    trace = promql.evaluate_alert(promql.parse_expr(expr), {"s": s}, range(0, evals * M, M),
-                                  for_m * M, keep_m * M, 5 * M)
+    trace = promql.evaluate_alert(
+        promql.parse_expr(expr), {"s": s}, range(0, evals * M, M), for_m * M, keep_m * M, 5 * M
+    )
     return trace.firing
 
 
@@ -116,15 +117,17 @@ def test_series_end_plus_lookback_resolves_the_alert() -> None:
 
 def test_firing_at_grid_uses_the_last_evaluation_at_or_before() -> None:
     s = series("0 1x5")
-    trace = promql.evaluate_alert(promql.parse_expr("s > 0"), {"s": s}, range(0, 6 * 5 * M, 5 * M),
-                                  0, 0, 5 * M)
+    trace = promql.evaluate_alert(
+        promql.parse_expr("s > 0"), {"s": s}, range(0, 6 * 5 * M, 5 * M), 0, 0, 5 * M
+    )
     assert not trace.firing_at_grid(4 * M + 59_999)  # the evaluation at 0 covers [0, 5m)
     assert trace.firing_at_grid(5 * M)
 
 
 def test_intervals_are_half_open() -> None:
-    trace = promql.AlertTrace(times=[0, M, 2 * M, 3 * M], firing=[False, True, True, False],
-                              pending=[False] * 4)
+    trace = promql.AlertTrace(
+        times=[0, M, 2 * M, 3 * M], firing=[False, True, True, False], pending=[False] * 4
+    )
     assert trace.intervals(M) == [(M, 3 * M)]
     assert trace.first_firing() == M
 

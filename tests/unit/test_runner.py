@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import SCENARIO, Write
 
 from closeout.errors import DataError, SubjectError
 from closeout.kinds import Kind, KindResult, RunContext
@@ -13,7 +14,6 @@ from closeout.loader import load_scenario
 from closeout.models import Outcome, combine
 from closeout.project import load_project
 from closeout.runner import run_loaded, run_side
-from tests.conftest import SCENARIO, Write
 
 
 def outcome(result: str) -> Outcome:
@@ -22,8 +22,12 @@ def outcome(result: str) -> Outcome:
 
 @pytest.mark.parametrize(
     ("outcomes", "verdict"),
-    [(["pass", "pass"], "pass"), (["pass", "inconclusive"], "inconclusive"),
-     (["inconclusive", "fail"], "fail"), ([], "pass")],
+    [
+        (["pass", "pass"], "pass"),
+        (["pass", "inconclusive"], "inconclusive"),
+        (["inconclusive", "fail"], "fail"),
+        ([], "pass"),
+    ],
 )
 def test_verdict_is_fail_then_inconclusive_then_pass(outcomes: list[str], verdict: str) -> None:
     assert combine([outcome(o) for o in outcomes]) == verdict
@@ -67,26 +71,41 @@ def test_a_bug_in_closeout_is_an_error_with_traceback(project_dir: Path, write: 
     assert result.verdict == "error" and "ZeroDivisionError" in (result.traceback or "")
 
 
-def test_discriminating_scenario_passes_fixed_and_fails_before(project_dir: Path, write: Write) -> None:
+def test_discriminating_scenario_passes_fixed_and_fails_before(
+    project_dir: Path, write: Write
+) -> None:
     project = load_project()
-    run = run_loaded(load_scenario(project, write("scenarios/INC-1/a1.yaml", SCENARIO)), project,
-                     artifacts=False)
+    run = run_loaded(
+        load_scenario(project, write("scenarios/INC-1/a1.yaml", SCENARIO)), project, artifacts=False
+    )
     assert (run.verdict, run.before_verdict, run.discriminating, run.vacuous, run.passed) == (
-        "pass", "fail", True, False, True)
+        "pass",
+        "fail",
+        True,
+        False,
+        True,
+    )
 
 
 def test_vacuous_scenario_fails_with_before_passing_too(project_dir: Path, write: Write) -> None:
     project = load_project()
     text = SCENARIO.replace("expr: error_rate > 0.1, for: 15m", "expr: error_rate > 0.06, for: 15m")
-    run = run_loaded(load_scenario(project, write("scenarios/INC-1/a1.yaml", text)), project,
-                     artifacts=False)
+    run = run_loaded(
+        load_scenario(project, write("scenarios/INC-1/a1.yaml", text)), project, artifacts=False
+    )
     assert (run.verdict, run.before_verdict, run.discriminating, run.vacuous, run.passed) == (
-        "pass", "pass", False, True, False)
+        "pass",
+        "pass",
+        False,
+        True,
+        False,
+    )
 
 
 def test_without_before_there_is_no_pre_fix_run(project_dir: Path, write: Write) -> None:
     project = load_project()
     text = SCENARIO.split("before:")[0] + "before_unavailable: the old rules were not kept\n"
-    run = run_loaded(load_scenario(project, write("scenarios/INC-1/a1.yaml", text)), project,
-                     artifacts=False)
+    run = run_loaded(
+        load_scenario(project, write("scenarios/INC-1/a1.yaml", text)), project, artifacts=False
+    )
     assert (run.before_verdict, run.discriminating, run.passed) == (None, None, True)

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.conftest import SCENARIO, Write
 
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import run_loaded
-from tests.conftest import SCENARIO, Write
 
 FILE_SCENARIO = """\
 action: A1
@@ -33,7 +33,9 @@ def metrics_csv(rows: list[tuple[str, str]]) -> str:
 
 
 def five_minutely(values: list[str]) -> list[tuple[str, str]]:
-    return [(f"2025-07-01T{(5 * i) // 60:02d}:{(5 * i) % 60:02d}:00", v) for i, v in enumerate(values)]
+    return [
+        (f"2025-07-01T{(5 * i) // 60:02d}:{(5 * i) % 60:02d}:00", v) for i, v in enumerate(values)
+    ]
 
 
 def run(write: Write, scenario: str) -> object:
@@ -41,7 +43,9 @@ def run(write: Write, scenario: str) -> object:
     return run_loaded(load_scenario(project, write("scenarios/INC-1/s.yaml", scenario)), project)
 
 
-def test_series_from_a_csv_with_naive_timestamps_read_as_utc(project_dir: Path, write: Write) -> None:
+def test_series_from_a_csv_with_naive_timestamps_read_as_utc(
+    project_dir: Path, write: Write
+) -> None:
     # 0.01 for 00:00-00:55, 0.08 from 01:00 (pending), firing at 01:10 (for 10m)
     write("fixtures/INC-1/metrics.csv", metrics_csv(five_minutely(["0.01"] * 12 + ["0.08"] * 12)))
     result = run(write, FILE_SCENARIO)
@@ -107,7 +111,9 @@ def test_never_fires_and_unknown_rule_in_before(project_dir: Path, write: Write)
     assert before["Quiet never fires"].outcome == "pass"  # absent rule in before: never fires
 
 
-def test_chart_artifact_is_an_svg_with_threshold_and_firing(project_dir: Path, write: Write) -> None:
+def test_chart_artifact_is_an_svg_with_threshold_and_firing(
+    project_dir: Path, write: Write
+) -> None:
     result = run(write, SCENARIO)
     svgs = [project_dir / a for a in result.fixed.artifacts]  # type: ignore[attr-defined]
     assert len(svgs) == 1 and svgs[0].suffix == ".svg"

@@ -13,8 +13,16 @@ from closeout._time import format_duration_ms, parse_aware, parse_duration_ms
 
 @pytest.mark.parametrize(
     ("text", "ms"),
-    [("90s", 90_000), ("15m", 900_000), ("2h", 7_200_000), ("1d", 86_400_000),
-     ("1w", 604_800_000), ("1h30m", 5_400_000), ("250ms", 250), ("1d2h3m4s", 93_784_000)],
+    [
+        ("90s", 90_000),
+        ("15m", 900_000),
+        ("2h", 7_200_000),
+        ("1d", 86_400_000),
+        ("1w", 604_800_000),
+        ("1h30m", 5_400_000),
+        ("250ms", 250),
+        ("1d2h3m4s", 93_784_000),
+    ],
 )
 def test_durations_parse_to_milliseconds(text: str, ms: int) -> None:
     assert parse_duration_ms(text) == ms
