@@ -76,9 +76,9 @@ def summary_table(rows: Sequence[dict[str, Any]]) -> str:
                 r.get("incident"),
                 r.get("action"),
                 r.get("scenario"),
-                "vacuous" if r.get("vacuous") else r.get("verdict"),
+                r.get("verdict"),
                 r.get("before_verdict"),
-                r.get("discriminating"),
+                "no (vacuous)" if r.get("vacuous") else r.get("discriminating"),
                 r.get("duration_s"),
             ]
             for r in rows

@@ -53,7 +53,9 @@ def test_stale_marker_makes_the_series_absent() -> None:
     assert s.value_at(2 * M, 5 * M) == 2.0
 
 
-@pytest.mark.parametrize("text", ["0.05x", "1+x3", "abc", "1x-2", "_x", ""])
+@pytest.mark.parametrize(
+    "text", ["0.05x", "1+x3", "abc", "1x-2", "_x", "", "NaNx2", "Infx2", "1+Infx2"]
+)
 def test_bad_notation_is_rejected(text: str) -> None:
     with pytest.raises(promql.NotationError):
         promql.parse_series(text, 0, M)

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 STALE = None  # a stale marker: the series is absent while it is the latest sample
 
 _NUMBER = r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Inf|inf|NaN|nan)"
-_UNSIGNED = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|Inf|inf)"
+# promtool's lexer reads `NaNx2`, `Infx2` and `1+Infx2` as identifiers and refuses them;
+# steps are therefore plain numbers, and a bare Inf/NaN cannot take a repetition.
+_UNSIGNED = r"(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
 _ITEM = re.compile(
     rf"^(?:(?P<blank>_)(?:x(?P<blanks>\d+))?"
     rf"|(?P<stale>stale)"
@@ -94,6 +96,8 @@ def _expand(
         times.append(start_ms + slot * interval_ms)
         values.append(STALE)
         return slot + 1
+    if match["times"] is not None and match["step"] is None and match["value"][-1].isalpha():
+        raise NotationError(f"'{match[0]}': promtool cannot repeat {match['value']} this way")
     value = _to_float(match["value"])
     if match["times"] is None:
         count, step = 1, 0.0
