@@ -160,10 +160,15 @@ def _children(node: Node) -> list[Node]:
 def load_text(text: str, display_path: str) -> Any:
     """Parse one YAML document from ``text``; errors name ``display_path:line``."""
     try:
-        return yaml.load(text, Loader=_Loader)
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        message = f"control character #x{exc.character:04x} is not allowed in YAML"
+        raise YamlError(Problem(Location(display_path, line), "", message)) from None
+    try:
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
+        line = _error_line(exc, text)
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             message = f"{exc.context}: {exc.problem}"
@@ -171,9 +176,22 @@ def load_text(text: str, display_path: str) -> Any:
     except yaml.YAMLError as exc:
         raise YamlError(Problem(Location(display_path, 0), "", f"invalid YAML: {exc}")) from None
     except RecursionError:
+        line = loader.get_mark().line + 1
         raise YamlError(
-            Problem(Location(display_path, 0), "", "the document is nested too deeply")
+            Problem(Location(display_path, line), "", "the document is nested too deeply")
         ) from None
+    finally:
+        loader.dispose()
+
+
+def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:
+    """The most useful line: where the problem is, unless that is the end of the file."""
+    problem, context = exc.problem_mark, exc.context_mark
+    at_end = problem is not None and problem.index >= len(text.rstrip())
+    # An unclosed quote or bracket is "found at the end of the stream": the context mark
+    # (where the quote opened) is where the user must look.
+    mark = context if (at_end and context is not None) else (problem or context)
+    return mark.line + 1 if mark is not None else 1
 
 
 def load_file(path: Path, display_path: str) -> Any:

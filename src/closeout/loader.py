@@ -51,7 +51,7 @@ def read_raw(path: Path, display: str) -> tuple[Any, str]:
     if not isinstance(data, _yaml.LineDict):
         raise ScenarioError(
             Problem(
-                Location(display, 1),
+                Location(display, getattr(data, "line", 1) or 1),
                 "",
                 f"expected a mapping of keys at the top, got {_what(data)}",
             )
@@ -64,7 +64,9 @@ def _what(value: Any) -> str:
         return "a list"
     if isinstance(value, str):
         return "a string"
-    return f"a {type(value).__name__}"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
 def locate(raw: Any, loc: tuple[str | int, ...], display: str) -> Location:
@@ -105,7 +107,7 @@ def _problem(error: Any, raw: Any, display: str) -> Problem:
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _is_tag(p)))
     ctx = error.get("ctx") or {}
     message = _message(error)
-    if error["type"] == "unknown_key" and "key" in ctx:
+    if "key" in ctx:  # errors about one key of a mapping (unknown key, conflicting keys)
         loc = (*loc, ctx["key"])
     return Problem(locate(raw, loc, display), field_path(loc), message)
 
@@ -128,6 +130,15 @@ def _message(error: Any) -> str:
         return f"{error['input']!r} is not one of {', '.join(expected)}{hint}"
     if kind == "too_short" and isinstance(error.get("input"), list | dict):
         return "must not be empty"
+    bounds = {
+        "greater_than_equal": ("at least", "ge"),
+        "greater_than": ("more than", "gt"),
+        "less_than_equal": ("at most", "le"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}, got {_short(error.get('input'))}"
     wanted = _EXPECTED.get(kind)
     if wanted is not None:
         return f"expected {wanted}, got {_short(error.get('input'))}"

@@ -33,8 +33,9 @@ DURATION_PATTERN = r"^(?:\d+(?:ms|s|m|h|d|w))+$"
 
 def suggest(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str:
     """`` (did you mean 'x'?)`` for the closest candidate, or an empty string."""
-    close = difflib.get_close_matches(str(word), sorted(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    by_lower = {c.lower(): c for c in sorted(candidates)}
+    close = difflib.get_close_matches(str(word).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean '{by_lower[close[0]]}'?)" if close else ""
 
 
 def _identifier(value: object) -> str:
@@ -300,7 +301,9 @@ class ScenarioBase(Model):
     def _before_or_unavailable(self) -> ScenarioBase:
         if self.before is not None and self.before_unavailable is not None:
             raise PydanticCustomError(
-                "before_conflict", "give either before or before_unavailable, not both"
+                "before_conflict",
+                "give either before or before_unavailable, not both",
+                {"key": "before_unavailable"},
             )
         return self
 

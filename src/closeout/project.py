@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,37 +88,66 @@ def load_project(start: Path | None = None) -> Project:
     if config is None:
         return Project(root=root)
     try:
-        data = tomllib.loads(config.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{config}: cannot read [tool.closeout]: {exc}") from None
+        source = config.read_text(encoding="utf-8")
+        data = tomllib.loads(source)
+    except OSError as exc:
+        raise UsageError(f"{_shown(config)}: cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = f":{found[1]}" if found else ""
+        raise UsageError(f"{_shown(config)}{line}: invalid TOML: {exc}") from None
     settings = data.get("tool", {}).get("closeout", {})
-    return _from_settings(root, config, settings)
+    return _from_settings(root, config, settings, source)
 
 
-def _from_settings(root: Path, config: Path, settings: dict[str, object]) -> Project:
-    unknown = sorted(set(settings) - _KNOWN_SETTINGS)
-    if unknown:
-        raise UsageError(
-            f"{config}: [tool.closeout]: unknown setting(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(_KNOWN_SETTINGS))}"
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when below it (as users typed it)."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _setting_line(source: str, name: str) -> int:
+    """The line of ``name = ...`` inside the [tool.closeout] table, or of the table itself."""
+    lines = source.splitlines()
+    start = next((i for i, text in enumerate(lines) if text.strip() == "[tool.closeout]"), 0)
+    for index in range(start + 1, len(lines)):
+        if lines[index].lstrip().startswith("["):
+            break
+        if re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", lines[index]):
+            return index + 1
+    return start + 1
+
+
+def _from_settings(
+    root: Path, config: Path, settings: dict[str, object], source: str = ""
+) -> Project:
+    def fail(name: str, problem: str) -> UsageError:
+        where = f"{_shown(config)}:{_setting_line(source, name)}"
+        return UsageError(f"{where}: [tool.closeout] {name}: {problem}")
+
+    for name in sorted(set(settings) - _KNOWN_SETTINGS):
+        raise fail(
+            name, f"unknown setting{_suggest(name)}; known: {', '.join(sorted(_KNOWN_SETTINGS))}"
         )
 
     def text(name: str, default: str) -> str:
         value = settings.get(name, default)
         if not isinstance(value, str) or not value:
-            raise UsageError(f"{config}: [tool.closeout]: {name} must be a non-empty string")
+            raise fail(name, "must be a non-empty string")
         return value
 
     paths = settings.get("python_paths", ["src", "."])
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
-        raise UsageError(f"{config}: [tool.closeout]: python_paths must be a list of strings")
+        raise fail("python_paths", "must be a list of strings")
     try:
         max_age = parse_duration_ms(text("evidence_max_age", "90d"))
     except ValueError as exc:
-        raise UsageError(f"{config}: [tool.closeout]: evidence_max_age: {exc}") from None
+        raise fail("evidence_max_age", str(exc)) from None
     require_signed = settings.get("require_signed", False)
     if not isinstance(require_signed, bool):
-        raise UsageError(f"{config}: [tool.closeout]: require_signed must be true or false")
+        raise fail("require_signed", "must be true or false")
     return Project(
         root=root,
         scenarios=text("scenarios", "scenarios"),
@@ -127,3 +158,8 @@ def _from_settings(root: Path, config: Path, settings: dict[str, object]) -> Pro
         require_signed=require_signed,
         config_file=config,
     )
+
+
+def _suggest(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(_KNOWN_SETTINGS), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

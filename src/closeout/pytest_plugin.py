@@ -54,16 +54,23 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "closeout(incident, action): record this test's outcome as evidence for an action",
     )
+    # Read [tool.closeout] now: a broken setting is then a clean usage error (exit 4),
+    # not a collection error with a traceback.
+    _project(config)
 
 
 def _project(config: pytest.Config) -> Any:
+    """The closeout project: walking up from where pytest was invoked, else its rootdir."""
     project = config.stash.get(_PROJECT_KEY, None)
     if project is None:
         from closeout.errors import UsageError
         from closeout.project import load_project
 
         try:
-            project = load_project(Path(config.rootpath))
+            project = load_project(Path(config.invocation_params.dir))
+            if project.config_file is None:
+                from_root = load_project(Path(config.rootpath))
+                project = from_root if from_root.config_file is not None else project
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
         config.stash[_PROJECT_KEY] = project
