@@ -99,10 +99,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from importlib import resources
 
     from closeout.errors import UsageError
-    from closeout.models import _IDENTIFIER
+    from closeout.models import IDENTIFIER
     from closeout.project import load_project
 
-    if not _IDENTIFIER.match(args.incident):
+    if not IDENTIFIER.match(args.incident):
         raise UsageError(
             f"'{args.incident}' is not a valid incident id (letters, digits, "
             "'.', '_', '-'; at most 64 characters)"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from closeout import _yaml
 from closeout.errors import Location, Problem, ScenarioError
 from closeout.kinds import Kind, all_kind_names, get_kind, kind_names
-from closeout.models import _IDENTIFIER, Postmortem, ScenarioBase, suggest
+from closeout.models import IDENTIFIER, Postmortem, ScenarioBase, suggest
 from closeout.project import Project
 
 POSTMORTEM_FILE = "postmortem.yaml"
@@ -281,7 +281,7 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
     scenario = validate(kind.model, raw, display)
     problems = kind.check(scenario, project, lambda loc: locate(raw, loc, display))
     name = scenario.scenario_name(path.stem)
-    if scenario.name is None and not _IDENTIFIER.match(path.stem):
+    if scenario.name is None and not IDENTIFIER.match(path.stem):
         problems.append(
             Problem(
                 Location(display, 1),

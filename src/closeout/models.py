@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from closeout._time import parse_aware, parse_duration_ms
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
+IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 _TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DURATION_PATTERN = r"^(?:\d+(?:ms|s|m|h|d|w))+$"
 
@@ -42,7 +42,7 @@ def _identifier(value: object) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise PydanticCustomError("identifier", "expected an identifier string")
     text = str(value)
-    if not _IDENTIFIER.match(text):
+    if not IDENTIFIER.match(text):
         raise PydanticCustomError(
             "identifier",
             "'{value}' is not a valid identifier: use letters, digits, '.', '_' or '-', "

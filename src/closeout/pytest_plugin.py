@@ -225,12 +225,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def _marker_problem(item: pytest.Item, marker: pytest.Mark) -> str:
     from closeout.loader import load_postmortem
-    from closeout.models import _IDENTIFIER, suggest
+    from closeout.models import IDENTIFIER, suggest
 
     incident, action = marker.kwargs.get("incident"), marker.kwargs.get("action")
-    if not (isinstance(incident, str) and _IDENTIFIER.match(incident)):
+    if not (isinstance(incident, str) and IDENTIFIER.match(incident)):
         return "incident= must be an incident id"
-    if not (isinstance(action, str) and _IDENTIFIER.match(action)):
+    if not (isinstance(action, str) and IDENTIFIER.match(action)):
         return "action= must be an action id"
     project = _project(item.config)
     path = project.scenarios_dir / incident / "postmortem.yaml"

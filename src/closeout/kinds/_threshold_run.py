@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 import re
-from pathlib import Path
 from typing import Any
 
 from closeout._time import format_duration_ms, from_ms, iso_z, to_ms
-from closeout.errors import DataError, Location, Problem
+from closeout.errors import DataError, Problem
 from closeout.kinds import KindResult, Locate, RunContext
 from closeout.kinds import _promql as promql
 from closeout.kinds.threshold import (
@@ -327,10 +326,3 @@ def _json_value(value: float | None) -> float | str | None:
     if value != value or value in (float("inf"), float("-inf")):
         return str(value)
     return value
-
-
-def chart_path(directory: Path, prefix: str, side: str) -> Path:
-    return directory / f"{prefix}-{side}.svg"
-
-
-__all__ = ["Location", "check", "load_series", "run"]

@@ -13,11 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from closeout._time import format_duration_ms, from_ms, iso_z, parse_aware, parse_duration_ms, to_ms
-from closeout.errors import DataError, Problem
+from closeout._time import parse_aware, parse_duration_ms, to_ms
+from closeout.errors import Problem
 from closeout.kinds import Kind, KindResult, Locate, RunContext
 from closeout.kinds import _promql as promql
-from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
+from closeout.models import DurationMs, Model, ScenarioBase, Timestamp
 from closeout.project import Project
 
 _SERIES_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
@@ -198,17 +198,3 @@ class ThresholdKind(Kind):
 
 
 KIND = ThresholdKind()
-
-__all__ = [
-    "DEFAULT_LOOKBACK_MS",
-    "KIND",
-    "DataError",
-    "FileSeries",
-    "Rule",
-    "ThresholdScenario",
-    "TimeRef",
-    "format_duration_ms",
-    "from_ms",
-    "iso_z",
-    "suggest",
-]
