@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import nox
 
@@ -45,11 +45,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Print performance figures (start-up, lint, alias bomb, threshold engine)."""
+    """Print performance figures: scripts/bench.py, then every scripts/bench_*.py."""
     _install(session)
-    session.run(
-        "python",
-        "scripts/bench.py",
-        *session.posargs,
-        env={"DO_NOT_TRACK": "1", "PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")},
-    )
+    env = {"DO_NOT_TRACK": "1"}
+    scripts = ["scripts/bench.py", *sorted(str(p) for p in Path("scripts").glob("bench_*.py"))]
+    for script in scripts:
+        session.log(f"--- {script}")
+        session.run("python", script, *session.posargs, env=env)

@@ -225,6 +225,7 @@ def run_pytest(project: Any, targets: list[Path], extra: list[str], *, as_json: 
     stream = sys.stderr if as_json else sys.stdout
     with contextlib.redirect_stdout(stream):
         code = int(pytest.main(args, plugins=[collector]))
+    collector.rows.sort(key=lambda r: (r["incident"], r["action"], r["scenario"]))
     if as_json:
         _emit({"results": collector.rows, "broken": collector.broken})
     elif collector.rows:

@@ -9,6 +9,7 @@ Heavy libraries (pandas, evidently, scikit-learn, hypothesis) are imported only 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,12 +20,14 @@ from closeout.errors import Location, Problem
 from closeout.models import Outcome, Postmortem, ScenarioBase
 from closeout.project import Project
 
-# kind name -> module; kinds named in the spec but not built yet are listed separately so
-# the error can say "not available in this version" rather than "unknown".
+# kind name -> module. A kind whose module is not installed is reported as "not available
+# in this version" rather than "unknown" (find_spec looks for the file without importing).
 _MODULES: dict[str, str] = {
+    "drift_replay": "closeout.kinds.drift_replay",
+    "shadow": "closeout.kinds.shadow",
+    "synthetic": "closeout.kinds.synthetic",
     "threshold": "closeout.kinds.threshold",
 }
-PLANNED_KINDS: tuple[str, ...] = ("drift_replay", "shadow", "synthetic")
 
 Locate = Callable[[tuple[str | int, ...]], Location]
 
@@ -83,11 +86,20 @@ class Kind(ABC):
 
 
 def kind_names() -> list[str]:
-    return sorted(_MODULES)
+    """The kinds this installation can run."""
+    return sorted(name for name, module in _MODULES.items() if _available(module))
 
 
 def all_kind_names() -> list[str]:
-    return sorted({*_MODULES, *PLANNED_KINDS})
+    """Every kind the specification names."""
+    return sorted(_MODULES)
+
+
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
 
 
 def get_kind(name: str) -> Kind:
