@@ -32,10 +32,19 @@ def _cell(value: Any) -> str:
 
 
 def outcomes_table(outcomes: Sequence[Outcome]) -> str:
-    return table(
+    """Each expectation, observed against target; details of the ones that did not pass."""
+    text = table(
         ["", "expectation", "observed", "target"],
         [[_MARK[o.outcome], o.name, o.observed, o.target] for o in outcomes],
     )
+    details = [
+        f"{o.name}:\n{_indent(o.detail)}" for o in outcomes if o.detail and o.outcome != "pass"
+    ]
+    return "\n\n".join([text, *details])
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
 
 
 def failure_report(run: Any) -> str:
