@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, demo, bench. `nox -l` lists them."""
+"""Developer sessions: tests, lint, demo, gate, recur, bench. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -41,6 +41,27 @@ def demo(session: nox.Session) -> None:
     _install(session)
     session.run("closeout", "lint", "scenarios")
     session.run("closeout", "run", *session.posargs, env={"DO_NOT_TRACK": "1"})
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """Release gate: every scenario of closed actions plus those tagged regression."""
+    _install(session)
+    session.run(
+        "closeout",
+        "gate",
+        "--junitxml",
+        "reports/gate-junit.xml",
+        *session.posargs,
+        env={"DO_NOT_TRACK": "1"},
+    )
+
+
+@nox.session
+def recur(session: nox.Session) -> None:
+    """Scheduled re-check of closed actions; fails (exit 1) on a recurrence."""
+    _install(session)
+    session.run("closeout", "recur", *session.posargs, env={"DO_NOT_TRACK": "1"})
 
 
 @nox.session

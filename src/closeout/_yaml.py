@@ -51,16 +51,28 @@ class LineList(list[Any]):
         return lines[index] if 0 <= index < len(lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser (when PyYAML was built with it) is several times faster; construction,
+# resolution and every check below stay in Python, so behaviour is the same either way.
+_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+_Base: type[yaml.SafeLoader] = yaml.CSafeLoader if _LIBYAML else yaml.SafeLoader  # type: ignore[assignment]
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader with line marks, duplicate-key and alias-bomb checks."""
 
-    def compose_document(self) -> Node | None:
-        node = super().compose_document()
+    last_mark: Any = None
+
+    def get_single_node(self) -> Node | None:
+        node: Node | None = super().get_single_node()
         if node is not None:
             _check_expansion(node)
         return node
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_object(self, node: Node, deep: bool = False) -> Any:
+        self.last_mark = node.start_mark  # where we were, if nesting overflows the stack
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         self._reject_duplicate_keys(node)
         self.flatten_mapping(node)
         result = LineDict()
@@ -162,9 +174,7 @@ def load_text(text: str, display_path: str) -> Any:
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        message = f"control character #x{exc.character:04x} is not allowed in YAML"
-        raise YamlError(Problem(Location(display_path, line), "", message)) from None
+        raise _reader_error(exc, text, display_path) from None
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -172,16 +182,31 @@ def load_text(text: str, display_path: str) -> Any:
         message = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             message = f"{exc.context}: {exc.problem}"
+        if "maximum nesting depth" in message:
+            message = "the document is nested too deeply"
         raise YamlError(Problem(Location(display_path, line), "", message)) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, display_path) from None
     except yaml.YAMLError as exc:
-        raise YamlError(Problem(Location(display_path, 0), "", f"invalid YAML: {exc}")) from None
+        raise YamlError(Problem(Location(display_path, 1), "", f"invalid YAML: {exc}")) from None
     except RecursionError:
-        line = loader.get_mark().line + 1
+        mark = loader.last_mark
+        line = mark.line + 1 if mark is not None else 1
         raise YamlError(
             Problem(Location(display_path, line), "", "the document is nested too deeply")
         ) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, display_path: str) -> YamlError:
+    # libyaml counts bytes of the UTF-8 encoding, PyYAML's reader counts characters.
+    before = (
+        text.encode()[: exc.position].decode(errors="ignore") if _LIBYAML else text[: exc.position]
+    )
+    line = before.count("\n") + 1
+    message = f"control character #x{exc.character:04x} is not allowed in YAML"
+    return YamlError(Problem(Location(display_path, line), "", message))
 
 
 def _error_line(exc: yaml.MarkedYAMLError, text: str) -> int:

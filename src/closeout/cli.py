@@ -53,10 +53,58 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-n", "--numprocesses", metavar="N", help="run in parallel with pytest-xdist")
     run.set_defaults(handler=cmd_run)
 
+    _add_lifecycle(commands)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a file type")
     schema.add_argument("which", choices=["postmortem", "scenario"])
     schema.set_defaults(handler=cmd_schema)
     return parser
+
+
+def _add_lifecycle(commands: Any) -> None:
+    from closeout import _cli_lifecycle as life
+
+    status = commands.add_parser("status", help="actions with owner, due, state, last evidence")
+    status.add_argument("incidents", nargs="*", metavar="INC")
+    status.add_argument("--owner", help="only this owner's actions")
+    status.add_argument("--state", help="only actions in this state")
+    status.add_argument("--overdue", action="store_true", help="only overdue actions")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=life.cmd_status)
+
+    close = commands.add_parser("close", help="close an action on evidence, or say why not")
+    close.add_argument("incident", metavar="INC")
+    close.add_argument("action", metavar="ACTION")
+    close.add_argument("--by", required=True, metavar="WHO")
+    close.add_argument("--note", metavar="TEXT")
+    close.add_argument("--json", action="store_true", help="machine-readable output")
+    close.set_defaults(handler=life.cmd_close)
+
+    waive = commands.add_parser("waive", help="close an action that has no executable check")
+    waive.add_argument("incident", metavar="INC")
+    waive.add_argument("action", metavar="ACTION")
+    waive.add_argument("--by", required=True, metavar="WHO")
+    waive.add_argument("--reason", required=True, metavar="TEXT")
+    waive.add_argument(
+        "--force", action="store_true", help="waive even though the action has scenarios (recorded)"
+    )
+    waive.add_argument("--json", action="store_true", help="machine-readable output")
+    waive.set_defaults(handler=life.cmd_waive)
+
+    gate = commands.add_parser("gate", help="run the scenarios of closed actions (+ regression)")
+    gate.add_argument("--junitxml", metavar="PATH", help="write a JUnit XML report")
+    gate.add_argument("--with-before", action="store_true", help="also run pre-fix states")
+    gate.add_argument("--json", action="store_true", help="print the summary as JSON")
+    gate.set_defaults(handler=life.cmd_gate)
+
+    recur = commands.add_parser("recur", help="re-run closed actions' scenarios; flag recurrences")
+    recur.add_argument("--json", action="store_true", help="print the summary as JSON")
+    recur.set_defaults(handler=life.cmd_recur)
+
+    verify = commands.add_parser("verify", help="check evidence integrity")
+    verify.add_argument("incidents", nargs="*", metavar="INC")
+    verify.add_argument("--json", action="store_true", help="machine-readable output")
+    verify.set_defaults(handler=life.cmd_verify)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from closeout._time import iso_z, utc_now
-from closeout.errors import UsageError
+from closeout.errors import CloseoutError, UsageError
 from closeout.loader import LoadedScenario
 from closeout.project import Project
 from closeout.runner import ScenarioRun
@@ -43,6 +43,10 @@ _PACKAGES = (
     "pyyaml",
     "pytest",
 )
+
+
+class EvidenceWriteError(CloseoutError):
+    """A record could not be written (disk full, permissions); nothing partial is left."""
 
 
 def canonical_bytes(record: dict[str, Any]) -> bytes:
@@ -140,10 +144,16 @@ def envelope(project: Project, record_type: str, incident: str, action: str) -> 
         "id": str(uuid.uuid4()),
         "incident": incident,
         "action": action,
-        "started_at": iso_z(utc_now()),
+        **timestamps(utc_now()),
         "environment": environment(),
         "git": git_state(project.root, project.reports),
     }
+
+
+def timestamps(moment: datetime) -> dict[str, Any]:
+    """``started_at`` (SPEC: seconds, UTC) and ``started_at_us``, which orders records written
+    within the same second (file times do not survive a git checkout)."""
+    return {"started_at": iso_z(moment), "started_at_us": int(moment.timestamp() * 1_000_000)}
 
 
 def record_path(project: Project, record: dict[str, Any], label: str) -> Path:
@@ -157,19 +167,36 @@ def write_record(project: Project, record: dict[str, Any], label: str) -> Path:
     """Seal and atomically write a record; return its path."""
     sealed = seal(json_safe(record))
     path = record_path(project, sealed, label)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(sealed, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text + "\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EvidenceWriteError(f"cannot create {path.parent}: {exc.strerror}") from None
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    except OSError as exc:
+        raise EvidenceWriteError(
+            f"cannot write evidence in {path.parent}: {exc.strerror}"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(render(sealed))
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise EvidenceWriteError(
+                f"cannot write evidence {path.name}: {exc.strerror or exc}; nothing was written"
+            ) from None
         raise
     return path
+
+
+def render(record: dict[str, Any]) -> bytes:
+    """The exact bytes of a record file; ``verify`` insists files are byte-identical to it."""
+    text = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode()
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -195,7 +222,7 @@ def run_record(run: ScenarioRun, project: Project, trigger: str) -> dict[str, An
             "scenario": loaded.name,
             "kind": loaded.kind.name,
             "trigger": trigger,
-            "started_at": iso_z(run.started_at),
+            **timestamps(run.started_at),
             "duration_s": round(run.duration_s, 4),
             "verdict": run.verdict,
             "before_verdict": run.before_verdict,
@@ -251,7 +278,7 @@ def pytest_record(
     """A record of kind ``pytest``: a Python test attached to an action by its marker."""
     record = envelope(project, "run", incident, action)
     if started_at is not None:
-        record["started_at"] = iso_z(started_at)
+        record.update(timestamps(started_at))
     verdict = "pass" if passed else "fail"
     digest = file_sha256(test_file) if test_file.is_file() else "missing"
     record.update(

@@ -72,7 +72,7 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.Monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(evidence.EvidenceWriteError, match="No space left on device"):
         evidence.write_record(project, sample_record(project), "s")
     assert list((tmp_path / "reports" / "INC-1" / "evidence").iterdir()) == []
 

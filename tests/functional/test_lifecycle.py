@@ -1,0 +1,171 @@
+"""The closure lifecycle through the CLI: run, status, close, waive, verify, gate, recur."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import POSTMORTEM, SCENARIO, Write
+
+from closeout.cli import main
+
+BROKEN_FIX = SCENARIO.replace(
+    "expr: error_rate > 0.05, for: 15m", "expr: error_rate > 0.09, for: 15m"
+)
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def status(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    code, out = cli(capsys, "status", "--json")
+    assert code == 0
+    return {row["action"]: row["state"] for row in json.loads(out[: out.rindex("]") + 1])}
+
+
+def evidence(project_dir: Path, kind: str) -> list[dict[str, object]]:
+    folder = project_dir / "reports" / "INC-1" / "evidence"
+    records = [json.loads(p.read_text()) for p in folder.glob("[!.]*.json")]
+    records.sort(key=lambda r: (r["started_at"], r["started_at_us"]))
+    return [r for r in records if r["type"] == kind]
+
+
+@pytest.fixture
+def two_actions(project_dir: Path, write: Write) -> Path:
+    pm = POSTMORTEM + (
+        "  - id: A2\n    title: Announce schema changes\n    type: process\n    owner: kim\n"
+        "    due: 2099-01-01\n    addresses: [RC1]\n    success_criteria: announced\n"
+    )
+    write("scenarios/INC-1/postmortem.yaml", pm)
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    return project_dir
+
+
+def test_close_refuses_without_evidence_then_closes_on_it(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "a1: no run yet" in out
+    assert cli(capsys, "run", "INC-1")[0] == 0
+    assert status(capsys)["A1"] == "verified"
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam", "--note", "done")
+    assert code == 0, out
+    [closure] = evidence(two_actions, "closure")
+    [run] = evidence(two_actions, "run")
+    assert (closure["by"], closure["note"], closure["runs"]) == ("sam", "done", [run["sha256"]])
+    assert status(capsys)["A1"] == "closed"
+
+
+def test_close_refuses_a_vacuous_scenario(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("scenarios/INC-1/a1.yaml", SCENARIO.replace("error_rate > 0.1", "error_rate > 0.06"))
+    cli(capsys, "run", "INC-1")
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "vacuous" in out
+
+
+def test_close_refuses_when_the_scenario_changed_since_the_run(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    write("scenarios/INC-1/a1.yaml", SCENARIO + "description: edited after the run\n")
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "stale: scenarios/INC-1/a1.yaml changed" in out
+    assert status(capsys)["A1"] == "stale"
+
+
+def test_waive_refuses_an_action_with_scenarios_unless_forced(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = cli(capsys, "waive", "INC-1", "A1", "--by", "sam", "--reason", "no time")
+    assert code == 1 and "has scenarios" in out
+    assert cli(capsys, "waive", "INC-1", "A2", "--by", "kim", "--reason", "org change")[0] == 0
+    assert cli(capsys, "waive", "INC-1", "A1", "--by", "sam", "--reason", "x", "--force")[0] == 0
+    waivers = evidence(two_actions, "waiver")
+    assert sorted((w["action"], w["forced"]) for w in waivers) == [("A1", True), ("A2", False)]
+    assert status(capsys) == {"A1": "waived", "A2": "waived"}
+
+
+def test_recur_records_one_recurrence_per_new_failure_and_recovers(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert cli(capsys, "recur")[0] == 0
+    write("scenarios/INC-1/a1.yaml", BROKEN_FIX)  # the fix regressed
+    code, out = cli(capsys, "recur")
+    assert code == 1 and "RECURRENCE recorded" in out
+    assert status(capsys)["A1"] == "regressed"
+    assert cli(capsys, "recur")[0] == 1  # still failing: still red, but no new record
+    assert len(evidence(two_actions, "recurrence")) == 1
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    assert cli(capsys, "recur")[0] == 0
+    assert status(capsys)["A1"] == "closed"
+    runs = evidence(two_actions, "run")
+    assert [r["trigger"] for r in runs[1:]] == ["scheduled"] * 4
+
+
+def test_gate_runs_closed_and_regression_tagged_scenarios_with_junit(
+    two_actions: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = tmp_path / "gate.xml"
+    code, out = cli(capsys, "gate", "--junitxml", str(report))
+    assert code == 0 and 'tests="1"' in report.read_text()
+    [run] = evidence(two_actions, "run")
+    assert (run["trigger"], run["before_verdict"]) == ("gate", None)
+
+
+def test_gate_fails_when_a_gated_scenario_fails(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("scenarios/INC-1/a1.yaml", BROKEN_FIX)
+    assert cli(capsys, "gate")[0] == 1
+
+
+def test_verify_names_a_tampered_record_and_a_closure_without_its_run(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert cli(capsys, "verify")[0] == 0
+    folder = two_actions / "reports" / "INC-1" / "evidence"
+    [run_file] = [
+        p for p in folder.glob("[!.]*.json") if json.loads(p.read_text())["type"] == "run"
+    ]
+    run_file.write_text(run_file.read_text().replace('"verdict": "pass"', '"verdict": "fail"'))
+    code, out = cli(capsys, "verify")
+    assert code == 1 and run_file.name in out and "sha256 does not match" in out
+    assert "closure rests on a modified run" in out
+    run_file.unlink()
+    code, out = cli(capsys, "verify")
+    assert code == 1 and "closure rests on a missing run" in out
+
+
+def test_status_filters_and_table(two_actions: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = cli(capsys, "status", "--owner", "kim")
+    assert code == 0 and "A2" in out and "A1" not in out
+    assert "no action matches" in cli(capsys, "status", "--overdue")[1]
+    code, out = cli(capsys, "status", "--state", "opne")
+    assert code == 2 and "did you mean 'open'" in out
+
+
+def test_require_signed_only_counts_signed_runs(
+    two_actions: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (two_actions / "pyproject.toml").write_text("[tool.closeout]\nrequire_signed = true\n")
+    cli(capsys, "run", "INC-1")  # unsigned
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "no run yet" in out
+    monkeypatch.setenv("CLOSEOUT_SIGNING_KEY", "s3cret")
+    cli(capsys, "run", "INC-1")
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 0, out
+    assert cli(capsys, "verify")[0] == 1  # the first, unsigned run is flagged
+    monkeypatch.setenv("CLOSEOUT_SIGNING_KEY", "wrong")
+    code, out = cli(capsys, "verify")
+    assert code == 1 and "bad signature" in out
