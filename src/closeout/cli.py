@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=cmd_run)
 
     _add_lifecycle(commands)
+    _add_reports(commands)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a file type")
     schema.add_argument("which", choices=["postmortem", "scenario"])
@@ -105,6 +106,40 @@ def _add_lifecycle(commands: Any) -> None:
     verify.add_argument("incidents", nargs="*", metavar="INC")
     verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.set_defaults(handler=life.cmd_verify)
+
+
+def _add_reports(commands: Any) -> None:
+    # Handlers live in _cli_reports (imported only when one of these commands runs).
+    def handler(name: str) -> Callable[[argparse.Namespace], int]:
+        def call(args: argparse.Namespace) -> int:
+            from closeout import _cli_reports
+
+            result: int = getattr(_cli_reports, name)(args)
+            return result
+
+        return call
+
+    report = commands.add_parser("report", help="render postmortems, evidence and the archive")
+    report.add_argument("incidents", nargs="*", metavar="INC")
+    report.add_argument("--json", action="store_true", help="list what was written as JSON")
+    report.set_defaults(handler=handler("cmd_report"))
+
+    search = commands.add_parser("search", help="search the archive")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument(
+        "--category",
+        choices=["technical", "data", "process"],
+        help="only incidents with a root cause of this category",
+    )
+    search.add_argument("--state", help="only incidents with an action in this state")
+    search.add_argument("--severity", choices=["SEV1", "SEV2", "SEV3", "SEV4"])
+    search.add_argument("--limit", type=int, default=20, help="at most this many results")
+    search.add_argument("--json", action="store_true", help="machine-readable output")
+    search.set_defaults(handler=handler("cmd_search"))
+
+    metrics = commands.add_parser("metrics", help="time-to-detect/.../close, recurrence rate")
+    metrics.add_argument("--json", action="store_true", help="machine-readable output")
+    metrics.set_defaults(handler=handler("cmd_metrics"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
