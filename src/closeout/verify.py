@@ -88,7 +88,7 @@ def _rendered(record: dict[str, Any]) -> bytes:
 
 
 def _check_references(records: dict[str, dict[str, Any]]) -> list[Finding]:
-    runs = {r["sha256"]: r for r in records.values() if r.get("type") == "run"}
+    runs = {r.get("sha256"): r for r in records.values() if r.get("type") == "run"}
     findings = []
     for path, record in records.items():
         if record.get("type") == "closure":
