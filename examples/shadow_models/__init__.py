@@ -1,0 +1,1 @@
+"""Example model code called by the bundled scenarios."""
