@@ -1,4 +1,4 @@
-"""Developer sessions: tests, lint, demo, gate, recur, bench. `nox -l` lists them."""
+"""Developer sessions: tests, lint, demo, gate, recur, report, bench. `nox -l` lists them."""
 
 from __future__ import annotations
 
@@ -41,6 +41,15 @@ def demo(session: nox.Session) -> None:
     _install(session)
     session.run("closeout", "lint", "scenarios")
     session.run("closeout", "run", *session.posargs, env={"DO_NOT_TRACK": "1"})
+    session.run("closeout", "report")
+    session.log("open reports/index.html: the archive, with each incident and its evidence")
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Render reports/<INC>/postmortem.md, index.html and the archive reports/index.html."""
+    _install(session)
+    session.run("closeout", "report", *session.posargs)
 
 
 @nox.session

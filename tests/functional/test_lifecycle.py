@@ -114,7 +114,7 @@ def test_gate_runs_closed_and_regression_tagged_scenarios_with_junit(
     two_actions: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     report = tmp_path / "gate.xml"
-    code, out = cli(capsys, "gate", "--junitxml", str(report))
+    code, _ = cli(capsys, "gate", "--junitxml", str(report))
     assert code == 0 and 'tests="1"' in report.read_text()
     [run] = evidence(two_actions, "run")
     assert (run["trigger"], run["before_verdict"]) == ("gate", None)

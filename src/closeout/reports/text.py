@@ -1,0 +1,120 @@
+"""Terminal renderings of metrics and search results (plain text tables).
+
+Its own small table function: ``closeout.report_text`` imports the models (pydantic), which
+would double the time of a search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from closeout.reports.fmt import duration, percent, rate, stamp
+from closeout.reports.metrics import MEASURES
+from closeout.reports.search import Hit
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A left-aligned text table with a header rule."""
+    cells = [[str(h) for h in headers], *[[str(v) for v in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+GROUPINGS = (
+    ("overall", "all"),
+    ("by_severity", "severity"),
+    ("by_category", "category"),
+    ("by_quarter", "quarter"),
+)
+
+
+def _groups(metrics: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    rows = [("all", metrics["overall"])]
+    for key, label in GROUPINGS[1:]:
+        rows += [(f"{label} {name}", stats) for name, stats in metrics[key].items()]
+    return rows
+
+
+def metrics_text(metrics: dict[str, Any]) -> str:
+    """Two tables: durations (median / p90, with n) and actions, one row per group."""
+    period = metrics.get("period")
+    head = f"{metrics['overall']['incidents']} incident(s)"
+    if period:
+        head += f", started {stamp(period['from'])[:10]} to {stamp(period['to'])[:10]}"
+    if metrics.get("as_of"):
+        head += f"; action states as of {stamp(metrics['as_of'])} UTC"
+    groups = _groups(metrics)
+    durations = table(
+        ["group", "incidents", *[m.removeprefix("time_to_") for m, _ in MEASURES]],
+        [
+            [name, stats["incidents"], *[_spread(stats[m]) for m, _ in MEASURES]]
+            for name, stats in groups
+        ],
+    )
+    actions = table(
+        [
+            "group",
+            "actions",
+            "open",
+            "overdue",
+            "closed",
+            "waived",
+            "not doing",
+            "closure rate",
+            "recurrences",
+            "recurrence rate",
+        ],
+        [
+            [
+                name,
+                stats["actions"]["total"],
+                stats["actions"]["open"],
+                stats["actions"]["overdue"],
+                stats["actions"]["closed"],
+                stats["actions"]["waived"],
+                stats["actions"]["not_doing"],
+                percent(stats["closure_rate"]),
+                stats["recurrences"],
+                rate(stats["recurrence_rate"]),
+            ]
+            for name, stats in groups
+        ],
+    )
+    legend = (
+        "durations: median / p90 (n); p90 by linear interpolation, never means; diagnose from "
+        "detection, close from detection to the first closure record, the rest from the start"
+    )
+    return "\n\n".join([head, durations, legend, actions])
+
+
+def _spread(stats: dict[str, Any]) -> str:
+    if not stats["n"]:
+        return "-"
+    return f"{duration(stats['median_s'])} / {duration(stats['p90_s'])} ({stats['n']})"
+
+
+def search_text(hits: Sequence[Hit], total: int, documents: int, states: dict[str, str]) -> str:
+    """Result rows (score, incident, severity, start, causes, [states,] title) and a count."""
+    if not hits:
+        return f"no incident matches (searched {documents})"
+    headers = ["score", "incident", "severity", "started", "causes"]
+    headers += ["actions"] if states else []
+    rows = []
+    for hit in hits:
+        doc = hit.doc
+        row = [
+            f"{hit.score:.2f}",
+            doc["id"],
+            doc["severity"],
+            str(doc["started_at"])[:10],
+            ",".join(doc["categories"]),
+        ]
+        row += [states.get(doc["id"], "-")] if states else []
+        rows.append([*row, doc["title"]])
+    shown = f"{len(hits)} of {total} matching" if total > len(hits) else f"{total} matching"
+    return table([*headers, "title"], rows) + f"\n\n{shown} incident(s) (searched {documents})"
