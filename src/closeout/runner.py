@@ -85,7 +85,13 @@ def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideR
         return SideResult(
             "error", error=f"internal error in closeout: {exc!r}", traceback=traceback.format_exc()
         )
-    return SideResult(combine(result.outcomes), result.outcomes, result.metrics, result.artifacts)
+    return SideResult(
+        combine(result.outcomes),
+        result.outcomes,
+        result.metrics,
+        result.artifacts,
+        traceback=result.traceback,
+    )
 
 
 def run_loaded(

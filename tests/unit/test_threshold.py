@@ -120,3 +120,17 @@ def test_chart_artifact_is_an_svg_with_threshold_and_firing(
     text = svgs[0].read_text()
     assert text.startswith("<svg") and "HighErrorRate 0.05" in text and "firing" in text
     json.dumps(result.fixed.metrics)  # type: ignore[attr-defined]  # metrics are JSON-safe
+
+
+def test_parquet_timestamps_in_microseconds_are_read_correctly(
+    project_dir: Path, write: Write
+) -> None:
+    import pandas as pd
+
+    times = pd.date_range("2025-07-01", periods=24, freq="5min", tz="UTC").as_unit("us")
+    frame = pd.DataFrame({"ts": times, "error_rate": [0.01] * 12 + [0.08] * 12})
+    (project_dir / "fixtures" / "INC-1").mkdir(parents=True)
+    frame.to_parquet(project_dir / "fixtures" / "INC-1" / "metrics.parquet")
+    result = run(write, FILE_SCENARIO.replace("metrics.csv", "metrics.parquet"))
+    alert = result.fixed.metrics["alerts"]["HighErrorRate"]  # type: ignore[attr-defined]
+    assert alert["first_fires_at"] == "2025-07-01T01:10:00Z"

@@ -54,6 +54,9 @@ class KindResult:
     outcomes: list[Outcome]
     metrics: dict[str, Any] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)
+    # The subject's traceback when user code raised but the kind judged it per example
+    # (synthetic) instead of letting the exception end the run.
+    traceback: str | None = None
 
 
 class Kind(ABC):

@@ -75,7 +75,8 @@ def timestamps_ms(frame: pd.DataFrame, column: str, display: str) -> list[int]:
                     f"'{value}' as an ISO 8601 timestamp"
                 ) from None
         raise DataError(f"{display}: column '{column}': cannot parse timestamps") from None
-    return [int(v) for v in parsed.astype("int64").to_numpy() // 1_000_000]
+    # as_unit: Parquet may store microseconds; int64 of the series is in its own unit.
+    return [int(v) for v in parsed.dt.as_unit("ns").astype("int64").to_numpy() // 1_000_000]
 
 
 def numeric_values(frame: pd.DataFrame, column: str, display: str) -> list[float | None]:
