@@ -1,0 +1,305 @@
+"""The ``drift_replay`` kind (SPEC §4.1): would the monitor have caught the incident, and when?
+
+The recorded incident period (and an optional normal ``control`` period) is cut into windows
+of ``window``; each window is compared with the ``reference`` data column by column with
+evidently's own drift tests, so every score and drifted flag is exactly evidently's. The
+subject is ``monitor``: which columns, which test and threshold, the multiple-testing
+correction and when a window alerts. The engine lives in ``_drift_*`` modules and is imported
+only while a scenario runs; this module stays light so that ``closeout lint`` never loads
+pandas or evidently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from closeout.errors import Problem
+from closeout.kinds import Kind, KindResult, Locate, RunContext
+from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
+from closeout.project import Project
+
+
+@dataclass(frozen=True)
+class StatTestInfo:
+    """What closeout needs to know about one evidently stattest without importing evidently.
+
+    ``types``: the column types evidently allows (``num``, ``cat``); ``p_value``: the score is
+    a p-value (drift when it falls below the threshold) rather than a distance;
+    ``inclusive``: evidently's comparison includes the threshold itself (``p <= t`` for
+    ``ks``, ``score >= t`` for most distances). tests/unit/test_drift_replay_methods.py checks
+    this table against evidently's registry and behaviour.
+    """
+
+    types: tuple[str, ...]
+    p_value: bool
+    inclusive: bool
+    default_threshold: float
+
+
+# evidently 0.7.x stattests for numeric and categorical columns (text tests are not offered:
+# a drift replay monitors tabular inputs).
+STATTESTS: dict[str, StatTestInfo] = {
+    "anderson": StatTestInfo(("num",), True, False, 0.1),
+    "chisquare": StatTestInfo(("cat",), True, False, 0.05),
+    "cramer_von_mises": StatTestInfo(("num",), True, True, 0.1),
+    "ed": StatTestInfo(("num",), False, False, 0.1),
+    "empirical_mmd": StatTestInfo(("num",), True, False, 0.1),
+    "es": StatTestInfo(("num",), True, False, 0.05),
+    "fisher_exact": StatTestInfo(("cat",), True, False, 0.1),
+    "g_test": StatTestInfo(("cat",), True, False, 0.1),
+    "hellinger": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "jensenshannon": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "kl_div": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "ks": StatTestInfo(("num",), True, True, 0.05),
+    "mannw": StatTestInfo(("num",), True, False, 0.05),
+    "psi": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "t_test": StatTestInfo(("num",), True, False, 0.05),
+    "TVD": StatTestInfo(("cat",), True, False, 0.1),
+    "wasserstein": StatTestInfo(("num",), False, True, 0.1),
+    "z": StatTestInfo(("cat",), True, False, 0.05),
+}
+DEFAULT_MIN_ROWS = 30
+
+
+def _stattest_name(value: object) -> str:
+    if not isinstance(value, str) or value not in STATTESTS:
+        raise PydanticCustomError(
+            "stattest",
+            "unknown stattest '{value}'{hint}; evidently's tests for numeric and categorical "
+            "columns are: {names}",
+            {
+                "value": str(value),
+                "hint": suggest(str(value), list(STATTESTS)),
+                "names": ", ".join(sorted(STATTESTS, key=str.lower)),
+            },
+        )
+    return value
+
+
+StatTestName = Annotated[
+    str,
+    BeforeValidator(_stattest_name),
+    WithJsonSchema({"type": "string", "enum": sorted(STATTESTS, key=str.lower)}),
+]
+Threshold = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class ColumnTest(Model):
+    """A per-column override of the monitor's method and threshold."""
+
+    method: StatTestName | None = None
+    threshold: Threshold | None = None
+
+
+class AlertWhen(Model):
+    """When a window alerts: enough drifted columns, or a large enough share of them."""
+
+    drifted_columns: int | None = Field(default=None, ge=1)
+    drift_share: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AlertWhen:
+        given = [k for k in ("drifted_columns", "drift_share") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "alert_when",
+                "give exactly one of drifted_columns (a count) or drift_share (a fraction)",
+            )
+        return self
+
+
+class DriftMonitor(Model):
+    """The subject: what the monitor watches and when it alerts."""
+
+    columns: list[str] | None = Field(default=None, min_length=1)
+    method: StatTestName | None = None
+    threshold: Threshold | None = None
+    per_column: dict[str, ColumnTest] = Field(default_factory=dict)
+    correction: Literal["none", "bonferroni", "fdr"] = "none"
+    alert_when: AlertWhen = Field(default_factory=lambda: AlertWhen(drifted_columns=1))
+    for_: int = Field(default=1, ge=1, alias="for")
+
+    def test_for(self, column: str) -> tuple[str | None, float | None]:
+        """The method and threshold for ``column`` (None: evidently's choice / default)."""
+        override = self.per_column.get(column)
+        method = override.method if override and override.method else self.method
+        has_threshold = override is not None and override.threshold is not None
+        threshold = override.threshold if override and has_threshold else self.threshold
+        return method, threshold
+
+
+class DriftExpect(Model):
+    fires_within: DurationMs | None = None
+    no_alert_before_onset: bool = True
+    control_quiet: bool | None = None  # default: true when a control period is given
+    lead_time_at_least: DurationMs | None = None
+
+
+class DriftReplayBefore(Model):
+    monitor: DriftMonitor
+
+
+class DriftReplayScenario(ScenarioBase):
+    """A ``drift_replay`` scenario: data, windows, the monitor (the subject), expectations."""
+
+    subject_key = "monitor"
+
+    kind: Literal["drift_replay"]
+    reference: str = Field(min_length=1)
+    current: str = Field(min_length=1)
+    control: str | None = Field(default=None, min_length=1)
+    timestamp: str = Field(min_length=1)
+    window: DurationMs
+    min_rows: int = Field(default=DEFAULT_MIN_ROWS, ge=1)
+    onset: Timestamp | None = None
+    monitor: DriftMonitor
+    expect: DriftExpect = Field(default_factory=DriftExpect)
+    before: DriftReplayBefore | None = None
+
+    def control_quiet(self) -> bool:
+        """Whether the control period must stay quiet (default: when there is one)."""
+        if self.expect.control_quiet is None:
+            return self.control is not None
+        return self.expect.control_quiet
+
+
+class DriftReplayKind(Kind):
+    name = "drift_replay"
+    model = DriftReplayScenario
+
+    def check(self, scenario: Any, project: Project, locate: Locate) -> list[Problem]:
+        problems = _check_files(scenario, project, locate)
+        problems += _check_monitor(scenario.monitor, ("monitor",), locate)
+        if scenario.before is not None:
+            problems += _check_monitor(scenario.before.monitor, ("before", "monitor"), locate)
+        if scenario.window <= 0:
+            problems.append(Problem(locate(("window",)), "window", "must be longer than 0s"))
+        if not _has_expectation(scenario):
+            problems.append(
+                Problem(
+                    locate(("expect",)),
+                    "expect",
+                    "nothing to check: give fires_within, lead_time_at_least, a control period "
+                    "with control_quiet, or leave no_alert_before_onset on",
+                )
+            )
+        if scenario.expect.control_quiet and scenario.control is None:
+            problems.append(
+                Problem(
+                    locate(("expect", "control_quiet")),
+                    "expect.control_quiet",
+                    "needs a `control` file: the normal period that must not alert",
+                )
+            )
+        return problems
+
+    def data_files(self, scenario: Any) -> list[str]:
+        files = {scenario.reference, scenario.current}
+        if scenario.control is not None:
+            files.add(scenario.control)
+        return sorted(files)
+
+    def run(self, scenario: Any, subject: Any, context: RunContext) -> KindResult:
+        from closeout.kinds._drift_run import run
+
+        return run(scenario, subject, context)
+
+
+def _has_expectation(scenario: DriftReplayScenario) -> bool:
+    expect = scenario.expect
+    return (
+        expect.fires_within is not None
+        or expect.lead_time_at_least is not None
+        or expect.no_alert_before_onset
+        or (scenario.control_quiet() and scenario.control is not None)
+    )
+
+
+def _check_files(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in ("reference", "current", "control"):
+        relative = getattr(scenario, field)
+        if relative is None:
+            continue
+        try:
+            path = project.resolve_inside(relative)
+        except ValueError as exc:
+            problems.append(Problem(locate((field,)), field, str(exc)))
+            continue
+        if not path.is_file():
+            problems.append(Problem(locate((field,)), field, f"file '{relative}' not found"))
+        elif path.suffix.lower() not in (".csv", ".parquet", ".pq"):
+            problems.append(
+                Problem(locate((field,)), field, f"'{relative}': use a .csv or .parquet file")
+            )
+    return problems
+
+
+def _check_monitor(monitor: DriftMonitor, prefix: tuple[str, ...], locate: Locate) -> list[Problem]:
+    problems: list[Problem] = []
+    where = ".".join(prefix)
+    columns = monitor.columns
+    if columns is not None:
+        for index, column in enumerate(columns):
+            if column in columns[:index]:
+                problems.append(
+                    Problem(
+                        locate((*prefix, "columns", index)),
+                        f"{where}.columns[{index}]",
+                        f"column '{column}' is listed twice",
+                    )
+                )
+        for column in monitor.per_column:
+            if column not in columns:
+                problems.append(
+                    Problem(
+                        locate((*prefix, "per_column", column)),
+                        f"{where}.per_column.{column}",
+                        f"'{column}' is not a monitored column{suggest(column, columns)}; "
+                        f"columns: {', '.join(columns)}",
+                    )
+                )
+        wanted = monitor.alert_when.drifted_columns
+        if wanted is not None and wanted > len(set(columns)):
+            problems.append(
+                Problem(
+                    locate((*prefix, "alert_when", "drifted_columns")),
+                    f"{where}.alert_when.drifted_columns",
+                    f"{wanted} drifted columns can never happen: the monitor watches "
+                    f"{len(set(columns))}",
+                )
+            )
+    problems += _check_thresholds(monitor, prefix, locate)
+    return problems
+
+
+def _check_thresholds(
+    monitor: DriftMonitor, prefix: tuple[str, ...], locate: Locate
+) -> list[Problem]:
+    """A p-value threshold above 1 can never be crossed the intended way: say so early."""
+    problems: list[Problem] = []
+    tests: list[tuple[tuple[str | int, ...], str | None, float | None]] = [
+        ((*prefix, "threshold"), monitor.method, monitor.threshold)
+    ]
+    for column in monitor.per_column:
+        tests.append(((*prefix, "per_column", column, "threshold"), *monitor.test_for(column)))
+    for loc, method, threshold in tests:
+        if method is None or threshold is None:
+            continue
+        if STATTESTS[method].p_value and threshold > 1:
+            problems.append(
+                Problem(
+                    locate(loc),
+                    ".".join(str(p) for p in loc),
+                    f"'{method}' gives a p-value: a threshold of {threshold:g} is above 1; "
+                    "p-value thresholds are significance levels such as 0.05 or 0.01",
+                )
+            )
+    return problems
+
+
+KIND = DriftReplayKind()
