@@ -1,0 +1,269 @@
+"""Frame generation: dtypes, bounds, nulls, values, unique, rows, edge cases, seeding.
+
+Frames are collected through the real search engine with a test that never fails, and
+checked with pandas directly against the column specs written here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from hypothesis import settings
+from tests.conftest import Write
+
+from closeout.errors import DataError
+from closeout.kinds._synthetic_frames import Generated, edge_case_frames
+from closeout.kinds._synthetic_properties import Broken
+from closeout.kinds._synthetic_search import Found, search
+from closeout.kinds._synthetic_strategies import Timers, frames
+from closeout.kinds._synthetic_transform import TransformRun
+from closeout.kinds.synthetic import Column, Rows, SyntheticScenario
+from closeout.project import load_project
+
+SPECS: dict[str, dict[str, Any]] = {
+    "income": {"dtype": "float", "min": 0, "max": 1000000, "nulls": True},
+    "age": {"dtype": "int", "min": 18, "max": 100},
+    "name": {"dtype": "str", "min_length": 2, "max_length": 5},
+    "vip": {"dtype": "bool"},
+    "region": {"dtype": "category", "values": ["EU", "US", "APAC"]},
+    "signup": {"dtype": "datetime", "min": "2020-01-01T00:00:00Z", "max": "2025-12-31T00:00:00Z"},
+}
+
+
+def collect(
+    specs: dict[str, dict[str, Any]],
+    rows: tuple[int, int] = (1, 60),
+    examples: int = 80,
+    seed: int = 1,
+    distinct: bool = False,
+) -> list[pd.DataFrame]:
+    columns = {name: Column.model_validate(spec) for name, spec in specs.items()}
+    seen: list[pd.DataFrame] = []
+
+    def test(generated: Generated, target: str | None) -> Found | None:
+        seen.append(generated.frame)
+        return None
+
+    strategy = frames(columns, Rows(min=rows[0], max=rows[1]), Timers(), distinct_rows=distinct)
+    search(strategy, test, seed=seed, examples=examples)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[pd.DataFrame]:
+    return collect(SPECS)
+
+
+def test_each_column_has_the_dtype_of_its_spec(sample: list[pd.DataFrame]) -> None:
+    expected = {
+        "income": "float64",
+        "age": "int64",
+        "name": "object",
+        "vip": "bool",
+        "region": "category",
+        "signup": "datetime64[ns, UTC]",
+    }
+    for frame in sample:
+        assert {c: str(t) for c, t in frame.dtypes.items()} == expected
+        assert list(frame["region"].cat.categories) == ["EU", "US", "APAC"]
+
+
+def test_nullable_columns_get_nullable_dtypes() -> None:
+    specs = {
+        "n": {"dtype": "int", "min": 0, "max": 5, "nulls": True},
+        "b": {"dtype": "bool", "nulls": True},
+        "t": {"dtype": "datetime", "nulls": True},
+    }
+    for frame in collect(specs, examples=20):
+        assert [str(t) for t in frame.dtypes] == ["Int64", "boolean", "datetime64[ns, UTC]"]
+
+
+def test_values_stay_within_bounds(sample: list[pd.DataFrame]) -> None:
+    low, high = pd.Timestamp("2020-01-01", tz="UTC"), pd.Timestamp("2025-12-31", tz="UTC")
+    for frame in sample:
+        assert frame["income"].dropna().between(0, 1_000_000).all()
+        assert frame["age"].between(18, 100).all()
+        assert frame["signup"].between(low, high).all()
+        assert frame["name"].str.len().between(2, 5).all()
+        assert set(frame["region"]) <= {"EU", "US", "APAC"}
+
+
+def test_bounds_are_explored_not_just_the_middle(sample: list[pd.DataFrame]) -> None:
+    ages = pd.concat([f["age"] for f in sample])
+    assert {18, 100} <= set(ages)  # hypothesis tries the edges of the range
+
+
+def test_nulls_appear_only_where_allowed(sample: list[pd.DataFrame]) -> None:
+    income = pd.concat([f["income"] for f in sample])
+    assert income.isna().any() and income.notna().any()
+    for name in ("age", "name", "vip", "region", "signup"):
+        assert not any(f[name].isna().any() for f in sample), name
+
+
+def test_row_counts_cover_the_range(sample: list[pd.DataFrame]) -> None:
+    sizes = [len(f) for f in sample]
+    assert min(sizes) == 1 and max(sizes) <= 60
+    assert max(sizes) >= 30, sizes  # large frames too, not only hypothesis' small lists
+
+
+def test_unique_columns_never_repeat_a_value() -> None:
+    specs = {
+        "id": {"dtype": "int", "min": 0, "max": 400, "unique": True},
+        "code": {"dtype": "category", "values": ["a", "b", "c", "d"], "unique": True},
+        "score": {"dtype": "float", "min": 0, "max": 1, "unique": True, "nulls": True},
+    }
+    sample = collect(specs, rows=(0, 4), examples=60)
+    assert any(len(f) == 4 for f in sample)
+    for frame in sample:
+        assert frame["id"].is_unique and frame["code"].is_unique
+        assert frame["score"].dropna().is_unique
+
+
+def test_distinct_rows_means_no_duplicated_rows() -> None:
+    specs = {"a": {"dtype": "bool"}, "b": {"dtype": "int", "min": 0, "max": 2, "nulls": True}}
+    sample = collect(specs, rows=(1, 8), examples=60, distinct=True)
+    assert max(len(f) for f in sample) >= 6
+    assert not any(f.duplicated().any() for f in sample)
+
+
+def test_open_bounds_generate_any_finite_number() -> None:
+    sample = collect({"x": {"dtype": "float"}, "n": {"dtype": "int"}}, examples=60)
+    values = pd.concat([f["x"] for f in sample])
+    assert values.map(math.isfinite).all()
+    assert values.abs().max() > 1e6  # hypothesis reaches far beyond any default span
+
+
+def test_same_seed_same_frames_other_seed_other_frames() -> None:
+    first, again, other = collect(SPECS, seed=7), collect(SPECS, seed=7), collect(SPECS, seed=8)
+    assert len(first) == len(again)
+    for left, right in zip(first, again, strict=True):
+        pd.testing.assert_frame_equal(left, right)
+    assert any(not a.equals(b) for a, b in zip(first, other, strict=False))
+
+
+def shrunk_old_customer(seed: int) -> pd.DataFrame | None:
+    """The shrunk frame of a search that fails on any customer older than 90."""
+    columns = {name: Column.model_validate(spec) for name, spec in SPECS.items()}
+
+    def test(generated: Generated, target: str | None) -> Found | None:
+        if (generated.frame["age"] > 90).any():
+            return Found("old", generated.frame, Broken("too old"), example=generated)
+        return None
+
+    result = search(frames(columns, Rows(min=1, max=60), Timers()), test, seed=seed, examples=50)
+    return result.found.frame if result.found else None
+
+
+def test_the_ci_profile_cannot_change_what_is_generated() -> None:
+    plain = collect(SPECS, seed=3, examples=30), shrunk_old_customer(3)
+    settings.load_profile("ci")  # what hypothesis loads by itself when CI is set
+    try:
+        under_ci = collect(SPECS, seed=3, examples=30), shrunk_old_customer(3)
+    finally:
+        settings.load_profile("default")
+    assert len(plain[0]) == len(under_ci[0])
+    for left, right in zip(plain[0], under_ci[0], strict=True):
+        pd.testing.assert_frame_equal(left, right)
+    assert plain[1] is not None and under_ci[1] is not None
+    pd.testing.assert_frame_equal(plain[1], under_ci[1])
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def scenario(extra: dict[str, Any]) -> SyntheticScenario:
+    data = {
+        "action": "A1",
+        "kind": "synthetic",
+        "function": "code/s.py:f",
+        "columns": SPECS,
+        "rows": {"min": 1, "max": 10},
+        "examples": 10,
+        **extra,
+    }
+    return SyntheticScenario.model_validate(data)
+
+
+def test_edge_cases_are_tried_first_and_as_written(project_dir: Path) -> None:
+    edge_rows = [
+        [{"income": 4200000, "region": "MARS", "age": 41, "signup": "2024-03-01T00:00:00Z"}],
+        [{"income": "NaN", "name": "x"}, {"income": "-inf", "vip": True}],
+    ]
+    model = scenario({"edge_cases": edge_rows})
+    edges = edge_case_frames(model, load_project())
+    calls: list[pd.DataFrame] = []
+    TransformRun(model, lambda df: calls.append(df) or df, {}, Timers()).run(edges, seed=1)
+    first, second = calls[0], calls[1]
+    assert first["income"].tolist() == [4200000.0] and first["age"].tolist() == [41]
+    assert first["region"].tolist() == ["MARS"]  # a new category is kept, not dropped
+    assert first["signup"].tolist() == [pd.Timestamp("2024-03-01", tz="UTC")]
+    assert math.isnan(second["income"][0]) and second["income"][1] == -math.inf
+    assert second["age"].isna().all() and str(second["age"].dtype) == "Int64"  # missing key
+    assert len(calls) > 2  # then generated frames
+
+
+def test_edge_cases_from_a_csv_file(project_dir: Path, write: Write) -> None:
+    write(
+        "fixtures/INC-1/rows.csv",
+        "income,age,name,vip,region,signup\n"
+        "12.5,41,ann,True,EU,2024-03-01T10:00:00\n"
+        ",,,False,APAC,2024-03-01T12:00:00+02:00\n",
+    )
+    model = scenario({"edge_cases": [{"file": "fixtures/INC-1/rows.csv"}]})
+    (label, case), *_ = edge_case_frames(model, load_project())
+    frame = case.frame
+    assert label == "edge_cases[0]"
+    assert frame["income"].tolist()[0] == 12.5 and math.isnan(frame["income"][1])
+    assert str(frame["age"].dtype) == "Int64" and frame["age"].isna().tolist() == [False, True]
+    assert frame["age"][0] == 41 and frame["name"].tolist() == ["ann", None]
+    assert frame["signup"].tolist() == [
+        pd.Timestamp("2024-03-01T10:00:00", tz="UTC"),  # naive: read as UTC
+        pd.Timestamp("2024-03-01T10:00:00", tz="UTC"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("csv", "message"),
+    [
+        ("income,age\n1,2\n", "rows.csv: no column 'name'"),
+        (
+            "income,age,name,vip,region,signup,extra\n1,2,a,True,EU,2024-01-01,3\n",
+            "column 'extra' is not a generated column",
+        ),
+        (
+            "income,age,name,vip,region,signup\n1,2.5,a,True,EU,2024-01-01\n",
+            "rows.csv:2: column 'age'",
+        ),
+    ],
+)
+def test_bad_edge_case_files_are_data_errors(
+    project_dir: Path, write: Write, csv: str, message: str
+) -> None:
+    write("fixtures/INC-1/rows.csv", csv)
+    model = scenario({"edge_cases": [{"file": "fixtures/INC-1/rows.csv"}]})
+    with pytest.raises(DataError, match=re.escape(message)):
+        edge_case_frames(model, load_project())
+
+
+def test_values_restrict_every_dtype_that_takes_them() -> None:
+    specs = {
+        "grade": {"dtype": "int", "values": [1, 5, 9]},
+        "ratio": {"dtype": "float", "values": [0.5, 1.5]},
+        "code": {"dtype": "str", "values": ["a-1", "b-2"]},
+        "day": {
+            "dtype": "datetime",
+            "values": ["2024-01-01T00:00:00Z", "2024-06-01T12:00:00+02:00"],
+        },
+    }
+    sample = collect(specs, examples=40)
+    days = {pd.Timestamp("2024-01-01", tz="UTC"), pd.Timestamp("2024-06-01T10:00", tz="UTC")}
+    for frame in sample:
+        assert set(frame["grade"]) <= {1, 5, 9} and str(frame["grade"].dtype) == "int64"
+        assert set(frame["ratio"]) <= {0.5, 1.5} and set(frame["code"]) <= {"a-1", "b-2"}
+        assert set(frame["day"]) <= days
+    assert set(pd.concat([f["grade"] for f in sample])) == {1, 5, 9}

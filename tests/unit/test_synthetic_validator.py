@@ -1,0 +1,338 @@
+"""validator mode: each fault injector, and accept/reject expectations end to end.
+
+Injector tests start from a hand-written clean frame and check the injected frame with
+pandas; touched-row counts are computed here with exact fractions, so the test does not
+share the float rounding of the code under test.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.conftest import Write
+
+from closeout.kinds._synthetic_faults import eligible, inject, touched_count
+from closeout.kinds._synthetic_frames import build_frame
+from closeout.kinds.synthetic import Column, SyntheticScenario
+from closeout.loader import load_scenario
+from closeout.project import load_project
+from closeout.runner import ScenarioRun, run_loaded
+
+COLUMNS = {
+    "income": Column(dtype="float", min=0, max=1_000_000, nulls=True),
+    "age": Column(dtype="int", min=18, max=100),
+    "region": Column(dtype="category", values=["EU", "US"]),
+    "name": Column(dtype="str"),
+}
+
+
+def clean(rows: int = 10) -> pd.DataFrame:
+    incomes = [float(i * 1000) if i != 3 else math.nan for i in range(rows)]  # 0.0 and a NaN
+    return build_frame(
+        COLUMNS,
+        {
+            "income": incomes,
+            "age": [18 + i for i in range(rows)],
+            "region": ["EU" if i % 2 else "US" for i in range(rows)],
+            "name": [f"n{i}" for i in range(rows)],
+        },
+    )
+
+
+def fault(spec: dict[str, Any]) -> Any:
+    data = {
+        "action": "A1",
+        "kind": "synthetic",
+        "function": "v.py:f",
+        "mode": "validator",
+        "columns": {"income": {"dtype": "float"}},
+        "faults": [spec],
+    }
+    return SyntheticScenario.model_validate(data).faults[0]
+
+
+def inject_all(spec: dict[str, Any], frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    found = fault(spec)
+    positions: list[int] = []
+    if spec["inject"] not in ("drop_column", "dtype"):  # row faults: the first rows they change
+        positions = eligible(found, frame)
+        positions = positions[: min(touched_count(found, len(frame)), len(positions))]
+    return inject(found, frame, positions), positions
+
+
+@pytest.mark.parametrize(("rate", "rows"), [(0.3, 10), (0.3, 7), (0.01, 5), (1.0, 4), (0.7, 10)])
+def test_rate_faults_touch_ceil_rate_times_rows_and_at_least_one(rate: float, rows: int) -> None:
+    expected = max(1, math.ceil(Fraction(str(rate)) * rows))
+    assert touched_count(fault({"inject": "duplicate_rows", "rate": rate}), rows) == expected
+
+
+def test_nulls_fault_nulls_exactly_the_touched_cells() -> None:
+    frame = clean()
+    changed, rows = inject_all({"inject": "nulls", "column": "age", "rate": 0.3}, frame)
+    assert rows == [0, 1, 2] and str(changed["age"].dtype) == "Int64"
+    assert changed["age"].isna().tolist() == [i in rows for i in range(10)]
+    assert changed["age"].dropna().tolist() == [18 + i for i in range(10) if i not in rows]
+    pd.testing.assert_frame_equal(changed.drop(columns="age"), frame.drop(columns="age"))
+
+
+def test_nulls_fault_skips_cells_that_are_already_null() -> None:
+    found = fault({"inject": "nulls", "column": "income"})
+    assert 3 not in eligible(found, clean())
+
+
+def test_out_of_range_sets_the_value_and_keeps_the_dtype() -> None:
+    changed, rows = inject_all({"inject": "out_of_range", "column": "age", "value": -1}, clean())
+    assert rows == [0] and changed["age"].tolist()[:2] == [-1, 19]
+    assert str(changed["age"].dtype) == "int64"
+
+
+def test_scale_multiplies_every_non_null_non_zero_cell() -> None:
+    frame = clean()
+    changed, rows = inject_all({"inject": "scale", "column": "income", "factor": 100}, frame)
+    assert 0 not in rows and 3 not in rows  # 0.0 * 100 == 0.0, NaN stays NaN
+    expected = frame["income"].where(~frame.index.isin(rows), frame["income"] * 100)
+    pd.testing.assert_series_equal(changed["income"], expected)
+
+
+def test_scale_keeps_ints_when_it_can_and_turns_to_float_when_it_must() -> None:
+    frame = clean()
+    whole, _ = inject_all({"inject": "scale", "column": "age", "factor": 100}, frame)
+    assert str(whole["age"].dtype) == "int64" and whole["age"][0] == 1800
+    half, _ = inject_all({"inject": "scale", "column": "age", "factor": 0.5}, frame)
+    assert str(half["age"].dtype) == "float64" and half["age"][1] == 9.5
+
+
+def test_drop_column_removes_only_that_column() -> None:
+    frame = clean()
+    changed, _ = inject_all({"inject": "drop_column", "column": "region"}, frame)
+    pd.testing.assert_frame_equal(changed, frame[["income", "age", "name"]])
+
+
+def test_duplicate_rows_appends_copies() -> None:
+    frame = clean()
+    changed, rows = inject_all({"inject": "duplicate_rows", "rate": 0.2}, frame)
+    assert len(changed) == 12 and int(changed.duplicated().sum()) == 2
+    pd.testing.assert_frame_equal(
+        changed.iloc[10:].reset_index(drop=True), frame.iloc[rows].reset_index(drop=True)
+    )
+
+
+@pytest.mark.parametrize(
+    ("column", "to", "dtype", "first"),
+    [
+        ("age", "str", "object", "18"),
+        ("age", "float", "float64", 18.0),
+        ("income", "int", "Int64", 0),
+        ("name", "category", "category", "n0"),
+        ("region", "str", "object", "US"),
+    ],
+)
+def test_dtype_fault_converts_the_whole_column(
+    column: str, to: str, dtype: str, first: Any
+) -> None:
+    frame = clean()
+    changed, _ = inject_all({"inject": "dtype", "column": column, "to": to}, frame)
+    assert str(changed[column].dtype) == dtype and changed[column][0] == first
+    assert changed[column].isna().tolist() == frame[column].isna().tolist()
+
+
+def test_new_category_extends_the_categories() -> None:
+    changed, rows = inject_all(
+        {"inject": "new_category", "column": "region", "value": "MARS", "rate": 0.5}, clean()
+    )
+    assert rows == [0, 1, 2, 3, 4]
+    assert list(changed["region"].cat.categories) == ["EU", "US", "MARS"]
+    assert changed["region"].tolist()[:6] == ["MARS"] * 5 + ["EU"]
+
+
+# --------------------------------------------------------------------------- end to end
+
+VALIDATORS = """\
+import numpy as np
+
+def strict(df):
+    if list(df.columns) != ["income", "age", "region"]:
+        return False
+    if df["income"].isna().any() or df.duplicated().any():
+        return False
+    if str(df["age"].dtype) != "int64" or not df["age"].between(18, 100).all():
+        return False
+    if not df["region"].isin(["EU", "US", "APAC"]).all():
+        raise ValueError("unknown region")
+    return bool((df["income"] <= 20_000).all())
+
+def lenient(df):
+    return "income" in df.columns
+
+def numpy_answer(df):
+    return np.bool_(not df["income"].isna().any())
+
+def picky(df):
+    if len(df) > 3:
+        raise RuntimeError("too many rows for a test")
+    return True
+"""
+
+SCENARIO = """\
+action: A1
+kind: synthetic
+function: "code/v.py:{function}"
+mode: validator
+columns:
+  income: {{dtype: float, min: 0, max: 20000}}
+  age: {{dtype: int, min: 18, max: 100}}
+  region: {{dtype: category, values: [EU, US, APAC]}}
+rows: {{min: 1, max: 15}}
+examples: 25
+seed: 5
+faults:
+  - {{inject: nulls, column: income, rate: 0.3}}
+  - {{inject: out_of_range, column: age, value: -1}}
+  - {{inject: scale, column: income, factor: 100}}
+  - {{inject: drop_column, column: region}}
+  - {{inject: duplicate_rows, rate: 0.2}}
+  - {{inject: dtype, column: age, to: str}}
+  - {{inject: new_category, column: region, value: MARS}}
+{extra}
+"""
+
+
+def run(write: Write, function: str, extra: str = "") -> ScenarioRun:
+    write("code/v.py", VALIDATORS)
+    path = write("scenarios/INC-1/s.yaml", SCENARIO.format(function=function, extra=extra))
+    project = load_project()
+    return run_loaded(load_scenario(project, path), project, artifacts=False)
+
+
+def by_fault(result: ScenarioRun) -> list[str]:
+    return [o.outcome for o in result.fixed.outcomes]
+
+
+def test_a_strict_validator_accepts_clean_frames_and_rejects_every_fault(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "strict")
+    assert by_fault(result) == ["pass"] * 8, result.fixed.outcomes
+    assert result.fixed.outcomes[0].observed == "accepted 25 of 25 clean frames"
+    assert result.fixed.outcomes[1].name == "rejects faults[0] nulls: nulls in income (30% of rows)"
+    assert all(o.observed == "rejected 25 of 25 frames" for o in result.fixed.outcomes[1:])
+
+
+def test_each_fault_is_its_own_outcome_with_its_own_counterexample(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "lenient")
+    assert by_fault(result) == ["pass", "fail", "fail", "fail", "fail", "fail", "fail", "fail"]
+    found = result.fixed.metrics["counterexamples"]
+    assert len(found) == 7
+    scale = found["rejects faults[2] scale: income * 100 (every row)"]
+    # the smallest income a x100 unit change can alter is 1 (0 stays 0)
+    assert scale["frame"]["data"] == [{"income": 100.0, "age": 18, "region": "EU"}]
+    assert scale["touched_rows"] == [0] and scale["fault"]["factor"] == 100
+    nulls = found["rejects faults[0] nulls: nulls in income (30% of rows)"]
+    assert nulls["frame"]["data"] == [{"income": "NaN", "age": 18, "region": "EU"}]
+    dropped = found["rejects faults[3] drop_column: drop column region"]
+    assert list(dropped["frame"]["columns"]) == ["income", "age"]
+    duplicated = found["rejects faults[4] duplicate_rows: duplicate rows (20% of rows)"]["frame"]
+    assert duplicated["rows"] == 2 and duplicated["data"][0] == duplicated["data"][1]
+    typed = found["rejects faults[5] dtype: age as str"]["frame"]
+    assert typed["columns"]["age"] == "object" and typed["data"][0]["age"] == "18"
+
+
+def test_faults_outside_rejects_are_reported_but_cannot_fail(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "lenient", "expect: {accepts_clean: false, rejects: [3]}")
+    names = [o.name for o in result.fixed.outcomes]
+    assert "accepts_clean" not in names and len(names) == 7
+    # lenient() accepts everything: only the required fault (drop_column) can fail
+    assert by_fault(result) == ["pass", "pass", "pass", "fail", "pass", "pass", "pass"]
+    assert result.fixed.outcomes[0].target == "not required (not in expect.rejects)"
+    assert result.fixed.outcomes[0].observed == "rejected 0 of 25 frames"
+    assert list(result.fixed.metrics["counterexamples"]) == [names[3]]
+
+
+def test_raising_is_a_rejection(project_dir: Path, write: Write) -> None:
+    result = run(write, "strict", "expect: {accepts_clean: false, rejects: [6]}")
+    new_category = result.fixed.outcomes[6]
+    assert new_category.outcome == "pass" and new_category.observed == "rejected 25 of 25 frames"
+
+
+def test_raising_on_a_clean_frame_fails_accepts_clean_with_the_traceback(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "picky", "expect: {accepts_clean: true, rejects: []}")
+    accepts = result.fixed.outcomes[0]
+    assert accepts.outcome == "fail" and accepts.observed == "rejected a clean frame"
+    found = result.fixed.metrics["counterexamples"]["accepts_clean"]
+    assert found["frame"]["rows"] == 4  # the smallest frame with more than 3 rows
+    assert "RuntimeError: too many rows for a test" in found["traceback"]
+
+
+def test_numpy_false_is_a_rejection(project_dir: Path, write: Write) -> None:
+    result = run(write, "numpy_answer", "expect: {rejects: [0]}")
+    assert by_fault(result)[:2] == ["pass", "pass"]
+
+
+def test_edge_cases_are_clean_frames_first(project_dir: Path, write: Write) -> None:
+    extra = "edge_cases:\n  - [{income: 25000, age: 30, region: EU}]\nexpect: {rejects: []}"
+    result = run(write, "strict", extra)
+    accepts = result.fixed.metrics["counterexamples"]["accepts_clean"]
+    assert accepts["source"] == "edge_cases[0]"
+    assert accepts["frame"]["data"] == [{"income": 25000.0, "age": 30, "region": "EU"}]
+    assert result.fixed.metrics["searches"] == {
+        key: value
+        for key, value in result.fixed.metrics["searches"].items()
+        if key != "accepts_clean"
+    }
+
+
+def test_red_and_green_on_function(project_dir: Path, write: Write) -> None:
+    write("code/v.py", VALIDATORS)
+    text = SCENARIO.format(function="strict", extra='before: {function: "code/v.py:lenient"}')
+    project = load_project()
+    result = run_loaded(load_scenario(project, write("scenarios/INC-1/s.yaml", text)), project)
+    assert (result.verdict, result.before_verdict, result.discriminating) == ("pass", "fail", True)
+
+
+def test_injecting_leaves_the_clean_frame_unchanged() -> None:
+    frame = clean(3)
+    before = frame.copy()
+    for spec in (
+        {"inject": "scale", "column": "income", "factor": 2},
+        {"inject": "nulls", "column": "age"},
+        {"inject": "new_category", "column": "region", "value": "MARS"},
+    ):
+        inject_all(spec, frame)
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_generated_rate_faults_touch_ceil_rate_times_rows(project_dir: Path) -> None:
+    from closeout.kinds._synthetic_faults import Injected, injected_frames
+    from closeout.kinds._synthetic_search import Found, search
+    from closeout.kinds._synthetic_strategies import Timers, frames
+    from closeout.kinds.synthetic import Rows
+
+    columns = {"income": Column(dtype="float", min=0, max=100), "age": COLUMNS["age"]}
+    nulls = fault({"inject": "nulls", "column": "income", "rate": 0.3})
+    strategy = injected_frames(nulls, frames(columns, Rows(min=1, max=40), Timers()), Timers())
+    seen: list[Injected] = []
+
+    def test(injected: Injected, target: str | None) -> Found | None:
+        seen.append(injected)
+        return None
+
+    search(strategy, test, seed=2, examples=40)
+    assert len(seen) == 40 and max(len(i.frame) for i in seen) > 10
+    for injected in seen:
+        rows = len(injected.frame)
+        assert int(injected.frame["income"].isna().sum()) == max(
+            1, math.ceil(Fraction(3, 10) * rows)
+        )
+        assert injected.touched == sorted(np.flatnonzero(injected.frame["income"].isna()).tolist())
