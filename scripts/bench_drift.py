@@ -176,6 +176,18 @@ def _status_kib(field: str) -> int:
     raise SystemExit(f"no {field} in /proc/self/status")
 
 
+def _warm_up_readers() -> None:
+    from closeout.kinds._data import read_frame
+
+    with tempfile.TemporaryDirectory() as folder:
+        tiny = Path(folder) / "tiny.parquet"
+        pd.DataFrame(
+            {"x": [1.0, 2.0], "t": pd.to_datetime(["2025-01-01"] * 2, utc=True)}
+        ).to_parquet(tiny)
+        read_frame(tiny, "tiny.parquet", lean=True)
+        pd.read_parquet(tiny)
+
+
 def memory_probe(root: Path, what: str) -> None:
     """Print the RSS growth (high-water mark) and traced peak of one replay or one read."""
     import pyarrow.parquet  # noqa: F401
@@ -185,6 +197,7 @@ def memory_probe(root: Path, what: str) -> None:
     from closeout.kinds import _drift_run, _drift_scoring  # noqa: F401
 
     _drift_scoring.import_evidently()
+    _warm_up_readers()  # first-use imports of the Parquet paths are not data memory
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS (Linux)
     before = _status_kib("VmRSS")

@@ -59,12 +59,12 @@ def _read_cached(path: Path, display: str) -> pd.DataFrame:
     try:
         stat = path.stat()
     except OSError:
-        return read_frame(path, display)  # raises the usual "file not found"
+        return read_frame(path, display, lean=True)  # raises the usual "file not found"
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key in _FRAMES:
         _FRAMES.move_to_end(key)
         return _FRAMES[key]
-    frame = read_frame(path, display)
+    frame = read_frame(path, display, lean=True)
     _FRAMES[key] = frame
     while len(_FRAMES) > _CACHE_SIZE:
         _FRAMES.popitem(last=False)
