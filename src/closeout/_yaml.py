@@ -140,6 +140,7 @@ def _error(node: Node, message: str) -> yaml.MarkedYAMLError:
 def _check_expansion(root: Node) -> None:
     """Reject documents whose aliases expand to more than MAX_EXPANDED_NODES nodes."""
     sizes: dict[int, int] = {}
+    entered: set[int] = set()  # expanded, not finished: an ancestor on the current path
     # Iterative post-order walk over the node DAG; shared (aliased) nodes are counted once
     # per reference through the memo, which is what expansion costs downstream.
     stack: list[tuple[Node, bool]] = [(root, False)]
@@ -149,6 +150,9 @@ def _check_expansion(root: Node) -> None:
             continue
         children = _children(node)
         if not children_done:
+            if id(node) in entered:
+                raise _error(node, "recursive alias: an anchor contains an alias to itself")
+            entered.add(id(node))
             stack.append((node, True))
             stack.extend((child, False) for child in children if id(child) not in sizes)
             continue

@@ -124,3 +124,9 @@ def test_arbitrary_text_never_raises_anything_but_yaml_error(text: str) -> None:
         _yaml.load_text(text, "fuzz.yaml")
     except YamlError as exc:
         assert exc.problems[0].location.path == "fuzz.yaml"
+
+
+@pytest.mark.parametrize("text", ["a: &x [*x]\n", "a: &x {b: [1, {c: *x}]}\n"])
+def test_recursive_alias_is_rejected_not_looped_on(text: str) -> None:
+    with pytest.raises(YamlError, match="recursive alias"):
+        _yaml.load_text(text, "loop.yaml")
