@@ -67,6 +67,15 @@ def seal(record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
     return sealed
 
 
+def signature_ok(record: dict[str, Any], key: str) -> bool:
+    """The record's signature is the HMAC-SHA256 of its canonical bytes under ``key``."""
+    signature = record.get("signature")
+    if not isinstance(signature, str):
+        return False
+    expected = hmac.new(key.encode(), canonical_bytes(record), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(signature, expected)
+
+
 def trigger_from_env() -> str:
     """``$CLOSEOUT_TRIGGER`` if set, else ``ci`` when ``$CI`` is true, else ``manual``."""
     explicit = os.environ.get(TRIGGER_ENV, "").strip()

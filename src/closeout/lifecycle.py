@@ -6,19 +6,25 @@
 
 from __future__ import annotations
 
-import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from closeout._time import utc_now
 from closeout.errors import UsageError
-from closeout.evidence import SIGNING_KEY_ENV, canonical_bytes, envelope, read_record, write_record
+from closeout.evidence import SIGNING_KEY_ENV, envelope, read_record, signature_ok, write_record
 from closeout.loader import load_postmortem
-from closeout.models import Postmortem, suggest
+from closeout.models import IDENTIFIER, Postmortem, suggest
 from closeout.project import Project
-from closeout.state import ActionStatus, Clock, InputHashes, derive, postmortem_path, scan_scenarios
+from closeout.state import (
+    BAD_VERDICTS,
+    ActionStatus,
+    Clock,
+    InputHashes,
+    derive,
+    postmortem_path,
+    scan_scenarios,
+)
 from closeout.store import evidence_dir, load_summaries
 
 
@@ -29,9 +35,17 @@ def incident_ids(project: Project) -> list[str]:
     return sorted(p.parent.name for p in folder.glob("*/postmortem.yaml"))
 
 
+def check_incident_id(project: Project, incident: str) -> None:
+    """An incident argument must be an identifier of a known incident (no paths)."""
+    if not IDENTIFIER.match(incident):
+        raise UsageError(f"'{incident}' is not an incident id (letters, digits, '.', '_', '-')")
+    if not postmortem_path(project, incident).is_file():
+        raise UsageError(f"no incident '{incident}'{suggest(incident, incident_ids(project))}")
+
+
 def load_incident(project: Project, incident: str) -> Postmortem:
     path = postmortem_path(project, incident)
-    if not path.is_file():
+    if not IDENTIFIER.match(incident) or not path.is_file():
         known = incident_ids(project)
         raise UsageError(f"no incident '{incident}'{suggest(incident, known)}")
     postmortem, _ = load_postmortem(project, path)
@@ -109,14 +123,6 @@ def _signature_problems(project: Project, incident: str, files: list[str]) -> li
     return problems
 
 
-def signature_ok(record: dict[str, Any], key: str) -> bool:
-    signature = record.get("signature")
-    if not isinstance(signature, str):
-        return False
-    expected = hmac.new(key.encode(), canonical_bytes(record), "sha256").hexdigest()
-    return hmac.compare_digest(signature, expected)
-
-
 def waive(
     project: Project, incident: str, action: str, by: str, reason: str, force: bool
 ) -> Decision:
@@ -139,27 +145,31 @@ def waive(
     return Decision(True, [], project.display(path))
 
 
-def record_recurrences(
-    project: Project, before: list[ActionStatus], after: list[ActionStatus]
-) -> list[str]:
-    """One recurrence record per action that went from closed to regressed."""
-    # Closed (possibly stale, e.g. after an edit) and not already counted as regressed.
-    was_closed = {
-        (s.incident, s.action.id)
-        for s in before
-        if s.state in ("closed", "stale") and s.closure is not None
-    }
+def record_recurrences(project: Project, after: list[ActionStatus]) -> list[str]:
+    """One recurrence record per regression episode of a closed action.
+
+    An episode starts with the first failing run after the closure or after the last
+    passing run; it gets a record unless one was written during it already, so re-running
+    the same failure adds none, and a regression first seen by `gate` or `run` still counts.
+    """
     written = []
     for status in after:
-        if (status.incident, status.action.id) not in was_closed or status.state != "regressed":
+        if status.state != "regressed" or status.closure is None:
             continue
-        since = status.closure.order if status.closure else ("", 0, "")
+        records = load_summaries(project, status.incident)
+        mine = [
+            r for r in records if r.action == status.action.id and r.order > status.closure.order
+        ]
+        passing = [r.order for r in mine if r.type == "run" and r.verdict == "pass"]
+        episode = max(passing, default=status.closure.order)
+        if any(r.type == "recurrence" and r.order > episode for r in mine):
+            continue
         failing = [
             s.latest
             for s in status.scenarios
-            if s.latest
-            and s.latest.order > since
-            and s.latest.verdict in ("fail", "error", "inconclusive")
+            if s.latest is not None
+            and s.latest.order > episode
+            and s.latest.verdict in BAD_VERDICTS
         ]
         for run in failing[:1]:
             record = envelope(project, "recurrence", status.incident, status.action.id)

@@ -34,6 +34,7 @@ class ScenarioInfo:
     has_before: bool
     before_unavailable: bool
     tags: tuple[str, ...] = ()
+    broken: bool = False  # not even readable YAML: it belongs to no action we can name
 
 
 @dataclass
@@ -101,6 +102,9 @@ def scan_scenarios(project: Project, incident: str) -> list[ScenarioInfo]:
         try:
             raw, _ = read_raw(path, project.display(path))
         except CloseoutError:
+            infos.append(
+                ScenarioInfo(path.stem, "", project.display(path), False, False, broken=True)
+            )
             continue
         tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
         infos.append(
@@ -190,12 +194,13 @@ def _derive_action(
     signed_only: bool,
     today: date,
 ) -> ActionStatus:
-    mine = [r for r in records if r.action == action.id and r.readable]
+    mine = [r for r in records if r.action == action.id and r.incident == incident and r.readable]
     runs = [r for r in mine if r.type == "run" and (r.signed or not signed_only)]
     closure = next((r for r in reversed(mine) if r.type == "closure"), None)
     waiver = next((r for r in reversed(mine) if r.type == "waiver"), None)
     states = [
-        _scenario_state(s, runs, clock, hashes) for s in _scenarios_of(action, scenarios, runs)
+        _scenario_state(s, runs, clock, hashes, closed=closure is not None)
+        for s in _scenarios_of(action, scenarios, runs)
     ]
     last_run = runs[-1] if runs else None
     state, reasons = _choose(action, states, closure, waiver)
@@ -224,7 +229,11 @@ def _scenarios_of(
 
 
 def _scenario_state(
-    info: ScenarioInfo, runs: list[RecordSummary], clock: Clock, hashes: InputHashes
+    info: ScenarioInfo,
+    runs: list[RecordSummary],
+    clock: Clock,
+    hashes: InputHashes,
+    closed: bool = False,
 ) -> ScenarioState:
     mine = [r for r in runs if r.scenario == info.name]
     latest = mine[-1] if mine else None
@@ -239,12 +248,16 @@ def _scenario_state(
         state.problems.append(f"latest run is {latest.verdict} ({latest.file})")
     elif proof is not None and proof.before_verdict == "pass":
         state.problems.append(f"vacuous: the pre-fix state passes too ({proof.file})")
+    elif proof is not None and proof.before_verdict == "error" and not proof.discriminating:
+        state.problems.append(f"the pre-fix run could not run ({proof.file}): see its error")
     elif not info.before_unavailable and not (proof is not None and proof.discriminating):
         if info.has_before:
             state.problems.append("no run with the pre-fix state yet: run `closeout run`")
         else:
             state.problems.append("not discriminating: add `before` (or `before_unavailable`)")
-    for run in state.supporting:
+    # Discrimination is settled when an action is closed; from then on freshness is the
+    # latest run's (nightly `recur` runs keep a closure fresh without replaying the bug).
+    for run in [latest] if closed else state.supporting:
         if clock.age_ms(run) > clock.max_age_ms:
             state.problems.append(
                 f"stale: evidence from {run.started_at} is older than "

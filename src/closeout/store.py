@@ -52,6 +52,18 @@ class RecordSummary:
 
 
 def summarize(name: str, record: dict[str, Any]) -> RecordSummary:
+    """The summary of a parsed record; a record of the wrong shape is marked unreadable."""
+    if not isinstance(record.get("inputs") or {}, dict) or not isinstance(
+        record.get("runs") or [], list
+    ):
+        return RecordSummary(name, "", "", "", "", "", False, readable=False)
+    try:
+        return _summary(name, record)
+    except (TypeError, ValueError):
+        return RecordSummary(name, "", "", "", "", "", False, readable=False)
+
+
+def _summary(name: str, record: dict[str, Any]) -> RecordSummary:
     return RecordSummary(
         file=name,
         type=str(record.get("type", "")),

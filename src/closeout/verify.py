@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from closeout.evidence import SIGNING_KEY_ENV, render, verify_sha256
-from closeout.lifecycle import signature_ok
+from closeout.evidence import SIGNING_KEY_ENV, render, signature_ok, verify_sha256
 from closeout.project import Project
 from closeout.store import evidence_dir, incidents_with_evidence, record_files
 

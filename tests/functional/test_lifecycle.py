@@ -169,3 +169,42 @@ def test_require_signed_only_counts_signed_runs(
     monkeypatch.setenv("CLOSEOUT_SIGNING_KEY", "wrong")
     code, out = cli(capsys, "verify")
     assert code == 1 and "bad signature" in out
+
+
+def test_gate_runs_an_unreadable_scenario_of_a_closed_incident_and_errors(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    write("scenarios/INC-1/a1.yaml", SCENARIO.replace("kind: threshold", "kind: [threshold"))
+    code, out = cli(capsys, "gate")
+    assert code == 2 and "scenarios/INC-1/a1.yaml" in out
+
+
+def test_a_regression_first_seen_by_the_gate_is_recorded_once_by_recur(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    write("scenarios/INC-1/a1.yaml", BROKEN_FIX)
+    assert cli(capsys, "gate")[0] == 1
+    assert status(capsys)["A1"] == "regressed"
+    assert cli(capsys, "recur")[0] == 1
+    assert cli(capsys, "recur")[0] == 1
+    assert len(evidence(two_actions, "recurrence")) == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["verify", "INC-9"],
+        ["status", "./INC-1"],
+        ["close", "../scenarios/INC-1", "A1", "--by", "x"],
+    ],
+)
+def test_incident_arguments_must_be_known_ids(
+    two_actions: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, out = cli(capsys, *argv)
+    assert code == 2 and ("no incident" in out or "not an incident id" in out)
+    assert not (two_actions / "scenarios" / "INC-1" / "evidence").exists()
