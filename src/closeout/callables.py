@@ -147,7 +147,11 @@ def load_callable(text: str, project: Project) -> Callable[..., Any]:
         try:
             module = _import(ref, path)
         except Exception as exc:
-            raise SubjectError(f"importing {ref.text} raised {exc!r}", _user_traceback()) from exc
+            # Code that cannot even be imported never ran: that proves nothing about the fix
+            # or the bug, so it is bad input (an `error`), not a `fail` of the subject.
+            raise DataError(
+                f"{ref.text}: importing {project.display(path)} raised {exc!r}\n{_user_traceback()}"
+            ) from None
     target = getattr(module, ref.name, None)
     if target is None:
         public = [n for n in vars(module) if not n.startswith("_")]

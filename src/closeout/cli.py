@@ -319,7 +319,8 @@ def run_pytest(project: Any, targets: list[Path], extra: list[str], *, as_json: 
     if code == 5 or (not collector.rows and not collector.broken):
         print("closeout: no scenario was run", file=sys.stderr)
         return EXIT_USAGE
-    if collector.broken or any(r["verdict"] == "error" for r in collector.rows):
+    errored = [r for r in collector.rows if "error" in (r["verdict"], r.get("before_verdict"))]
+    if collector.broken or errored:
         return EXIT_USAGE
     if code != 0:
         return EXIT_NO

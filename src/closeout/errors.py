@@ -15,7 +15,6 @@ A failed expectation is not an exception: it is an ``Outcome`` in a ``KindResult
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -59,10 +58,6 @@ class ScenarioError(CloseoutError):
     @property
     def location(self) -> Location:
         return self.problems[0].location
-
-    @classmethod
-    def at(cls, path: str | Path, line: int, field: str, message: str) -> ScenarioError:
-        return cls(Problem(Location(str(path), line), field, message))
 
 
 class YamlError(ScenarioError):

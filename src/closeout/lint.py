@@ -43,12 +43,17 @@ def incident_folders(project: Project, paths: list[Path]) -> dict[Path, list[Pat
     for path in paths:
         if path.is_file():
             folders.setdefault(path.parent, []).append(path)
-        elif (path / POSTMORTEM_FILE).is_file() or any(path.glob("*.y*ml")):
+            continue
+        subfolders = [
+            c for c in sorted(path.iterdir()) if c.is_dir() and not c.name.startswith(".")
+        ]
+        # A folder is an incident when it holds a postmortem, or scenario files and no
+        # incident folders (a forgotten postmortem is then reported); otherwise recurse.
+        if (path / POSTMORTEM_FILE).is_file() or not subfolders:
             folders.setdefault(path, []).extend(sorted(path.iterdir()))
-        else:
-            for child in sorted(path.iterdir()):
-                if child.is_dir() and not child.name.startswith("."):
-                    folders.setdefault(child, []).extend(sorted(child.iterdir()))
+            continue
+        for child in subfolders:
+            folders.setdefault(child, []).extend(sorted(child.iterdir()))
     return folders
 
 
@@ -88,7 +93,8 @@ def _lint_incident(project: Project, folder: Path, files: list[Path], today: dat
     problems += _duplicate_names(loaded)
     if postmortem is not None and postmortem_path in files:
         display = project.display(postmortem_path)
-        problems += _warnings(postmortem, raw, display, loaded, all_scenarios, today)
+        settled = _settled_by_records(project, folder.name)
+        problems += _warnings(postmortem, raw, display, loaded, all_scenarios, today, settled)
     return problems
 
 
@@ -108,6 +114,13 @@ def _duplicate_names(loaded: list[LoadedScenario]) -> list[Problem]:
     return problems
 
 
+def _settled_by_records(project: Project, incident: str) -> set[str]:
+    """Actions closed or waived by a record: a past due date on them is no longer news."""
+    from closeout.store import load_summaries
+
+    return {r.action for r in load_summaries(project, incident) if r.type in ("closure", "waiver")}
+
+
 def _warnings(
     pm: Postmortem,
     raw: object,
@@ -115,6 +128,7 @@ def _warnings(
     loaded: list[LoadedScenario],
     scenario_files: list[Path],
     today: date,
+    closed: set[str],
 ) -> list[Problem]:
     covered = {s.model.action for s in loaded}
     # A scenario file that failed to load may still name its action; don't double-warn.
@@ -132,7 +146,7 @@ def _warnings(
                     "warning",
                 )
             )
-        if action.due < today and not settled:
+        if action.due < today and not settled and action.id not in closed:
             problems.append(
                 Problem(
                     locate(raw, ("actions", index, "due"), display),

@@ -78,7 +78,8 @@ def _project(config: pytest.Config) -> Any:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix not in (".yaml", ".yml") or file_path.name == "postmortem.yaml":
+    name = file_path.name
+    if file_path.suffix not in (".yaml", ".yml") or name == "postmortem.yaml" or name[0] == ".":
         return None
     project = _project(parent.config)
     if project.scenarios_dir.resolve() not in file_path.resolve().parents:
@@ -265,6 +266,17 @@ def pytest_runtest_makereport(
     _record_marked_test(item, marker, report)
 
 
+def _test_label(nodeid: str) -> str:
+    """A file-safe, unique name for a test: parametrized cases and same-named tests in
+    different files are different evidence, so the whole node id is used."""
+    import hashlib
+
+    label = "".join(c if c.isalnum() or c in "._-" else "_" for c in nodeid).strip("_")
+    if len(label) > 64:
+        label = f"{label[:55]}-{hashlib.sha256(nodeid.encode()).hexdigest()[:8]}"
+    return label or "test"
+
+
 def _report_start(report: pytest.TestReport) -> Any:
     from datetime import UTC, datetime
 
@@ -277,8 +289,7 @@ def _record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.T
 
     incident, action = str(marker.kwargs["incident"]), str(marker.kwargs["action"])
     project = _project(item.config)
-    name = getattr(item, "originalname", None) or item.name
-    label = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:64] or "test"
+    label = _test_label(item.nodeid)
     trigger = item.config.getoption("closeout_trigger") or _trigger(trigger_from_env)
     record = pytest_record(
         project,

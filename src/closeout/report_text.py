@@ -71,6 +71,11 @@ def failure_report(run: Any) -> str:
             "pre-fix state fails."
         )
         parts.append(outcomes_table(run.before.outcomes))
+    elif run.before is not None and run.before.verdict == "error":
+        parts.append(
+            f"ERROR: the pre-fix state (before) could not run, so the scenario "
+            f"cannot show it tells the fix from the bug:\n{run.before.error}"
+        )
     elif run.before is not None and fixed.verdict == "pass":
         parts.append(f"pre-fix state: {run.before.verdict}")
     return "\n\n".join(parts)

@@ -68,9 +68,14 @@ class ScenarioRun:
         return self.before is not None and self.before.verdict == "pass"
 
     @property
+    def before_errored(self) -> bool:
+        """The pre-fix state could not run: the scenario proves nothing either way."""
+        return self.before is not None and self.before.verdict == "error"
+
+    @property
     def passed(self) -> bool:
-        """What the pytest item reports: a passing, non-vacuous fixed run."""
-        return self.fixed.verdict == "pass" and not self.vacuous
+        """What the pytest item reports: a passing fixed run whose pre-fix run failed."""
+        return self.fixed.verdict == "pass" and not self.vacuous and not self.before_errored
 
 
 def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideResult:

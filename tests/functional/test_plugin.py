@@ -535,11 +535,11 @@ def test_a_python_test_marked_closeout_records_its_outcome_as_pytest_evidence(
     files = evidence_files(pytester)
     assert len(files) == 2
     by_name = {r["scenario"]: (r, f) for r, f in zip(records(pytester), files, strict=True)}
-    assert set(by_name) == {"test_guard_holds", "test_guard_broken"}
-    held, held_file = by_name["test_guard_holds"]
-    broke, broke_file = by_name["test_guard_broken"]
-    assert re.match(EVIDENCE_NAME % "test_guard_holds", held_file.name)
-    assert re.match(EVIDENCE_NAME % "test_guard_broken", broke_file.name)
+    assert set(by_name) == {"test_marked.py__test_guard_holds", "test_marked.py__test_guard_broken"}
+    held, held_file = by_name["test_marked.py__test_guard_holds"]
+    broke, broke_file = by_name["test_marked.py__test_guard_broken"]
+    assert re.match(EVIDENCE_NAME % "test_marked.py__test_guard_holds", held_file.name)
+    assert re.match(EVIDENCE_NAME % "test_marked.py__test_guard_broken", broke_file.name)
     assert (held["kind"], held["action"], held["verdict"]) == ("pytest", "A1", "pass")
     assert (broke["kind"], broke["action"], broke["verdict"]) == ("pytest", "A2", "fail")
     digest = hashlib.sha256((pytester.path / "test_marked.py").read_bytes()).hexdigest()
@@ -630,4 +630,24 @@ def test_xdist_runs_the_scenarios_with_the_same_outcomes(pytester: pytest.Pytest
         "quiet": ("pass", "fail"),
         "broken-fix": ("fail", "fail"),
         "vacuous": ("pass", "pass"),
+    }
+
+
+def test_parametrized_marked_tests_are_separate_evidence(pytester: pytest.Pytester) -> None:
+    make_project(pytester, {})
+    pytester.makepyfile(
+        test_cases=textwrap.dedent("""\
+        import pytest
+
+        @pytest.mark.closeout(incident="INC-1", action="A1")
+        @pytest.mark.parametrize("value", [1, 2])
+        def test_guard(value):
+            assert value == 1
+    """)
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
+    verdicts = {r["scenario"]: r["verdict"] for r in records(pytester)}
+    assert verdicts == {
+        "test_cases.py__test_guard_1": "pass",
+        "test_cases.py__test_guard_2": "fail",
     }

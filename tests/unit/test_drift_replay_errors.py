@@ -248,3 +248,11 @@ def test_lint_problems_are_located(write: Write, change: dict[str, str], expecte
 def test_scenario_paths_must_stay_inside_the_project(project_dir: Path, write: Write) -> None:
     text = SCENARIO.replace("fixtures/INC-1/reference.csv", "../outside.csv").format(monitor="{}")
     assert any("resolves outside the project root" in p for p in lint_problems(write, text))
+
+
+@pytest.mark.usefixtures("project_dir")
+def test_per_column_override_of_an_unmonitored_column_is_an_error_without_columns(
+    write: Write,
+) -> None:
+    message = run_error(write, incident(), "{per_column: {regoin: {method: jensenshannon}}}")
+    assert "monitor.per_column: regoin is not monitored (did you mean 'region'?)" in message

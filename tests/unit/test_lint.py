@@ -51,3 +51,26 @@ def test_duplicate_scenario_names_are_an_error(project_dir: Path, write: Write) 
     write("scenarios/INC-1/a1.yaml", SCENARIO)
     write("scenarios/INC-1/other.yaml", "name: a1\n" + SCENARIO)
     assert any("scenario name 'a1' is also used by" in m for m in messages(project_dir))
+
+
+def test_a_stray_yaml_file_in_the_scenarios_root_does_not_hide_the_incidents(
+    project_dir: Path, write: Write
+) -> None:
+    write("scenarios/.yamllint.yml", "rules: {}\n")
+    write("scenarios/INC-1/a1.yaml", SCENARIO.replace("interval: 5m", "intervall: 5m"))
+    assert any("unknown key 'intervall'" in m for m in messages(project_dir))
+
+
+def test_no_past_due_warning_once_the_action_is_closed_by_a_record(
+    project_dir: Path, write: Write
+) -> None:
+    from closeout import evidence
+
+    write(
+        "scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("due: 2099-01-01", "due: 2020-01-01")
+    )
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    assert any("was due" in m for m in messages(project_dir))
+    project = load_project()
+    evidence.write_record(project, evidence.envelope(project, "closure", "INC-1", "A1"), "c")
+    assert not any("was due" in m for m in messages(project_dir))

@@ -109,3 +109,25 @@ def test_without_before_there_is_no_pre_fix_run(project_dir: Path, write: Write)
         load_scenario(project, write("scenarios/INC-1/a1.yaml", text)), project, artifacts=False
     )
     assert (run.before_verdict, run.discriminating, run.passed) == (None, None, True)
+
+
+class BeforeErrorKind(RaisingKind):
+    """Runs the fixed state like threshold does, but cannot run the pre-fix state."""
+
+    def __init__(self, real: Kind) -> None:
+        super().__init__(DataError("examples/old.py: module has no attribute 'score_v1'"))
+        self.real = real
+
+    def run(self, scenario: Any, subject: Any, context: RunContext) -> KindResult:
+        if context.side == "before":
+            raise self.error
+        return self.real.run(scenario, subject, context)
+
+
+def test_an_errored_pre_fix_run_fails_the_scenario(project_dir: Path, write: Write) -> None:
+    project = load_project()
+    loaded = load_scenario(project, write("scenarios/INC-1/a1.yaml", SCENARIO))
+    object.__setattr__(loaded, "kind", BeforeErrorKind(loaded.kind))
+    run = run_loaded(loaded, project, artifacts=False)
+    assert (run.verdict, run.before_verdict, run.discriminating) == ("pass", "error", False)
+    assert run.before_errored and not run.passed

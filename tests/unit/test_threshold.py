@@ -134,3 +134,18 @@ def test_parquet_timestamps_in_microseconds_are_read_correctly(
     result = run(write, FILE_SCENARIO.replace("metrics.csv", "metrics.parquet"))
     alert = result.fixed.metrics["alerts"]["HighErrorRate"]  # type: ignore[attr-defined]
     assert alert["first_fires_at"] == "2025-07-01T01:10:00Z"
+
+
+def test_a_chart_that_cannot_be_written_does_not_change_the_verdict(
+    project_dir: Path, write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from closeout.kinds import _svg
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_svg, "threshold_chart", full_disk)
+    result = run(write, SCENARIO)
+    assert (result.verdict, result.before_verdict) == ("pass", "fail")  # type: ignore[attr-defined]
+    assert result.fixed.artifacts == []  # type: ignore[attr-defined]
+    assert "No space left" in result.fixed.metrics["artifact_errors"][0]  # type: ignore[attr-defined]

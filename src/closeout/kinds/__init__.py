@@ -88,6 +88,16 @@ class Kind(ABC):
         """Run ``subject`` against the scenario's data and expectations."""
 
 
+def write_artifacts(metrics: dict[str, Any], write: Callable[[], list[str]]) -> list[str]:
+    """Run an artifact writer; a failure (disk full, a report library raising) is noted in
+    ``metrics["artifact_errors"]`` and never changes the verdict the data gave."""
+    try:
+        return write()
+    except Exception as exc:  # an artifact is a picture of the evidence, not the evidence
+        metrics.setdefault("artifact_errors", []).append(f"{type(exc).__name__}: {exc}")
+        return []
+
+
 def kind_names() -> list[str]:
     """The kinds this installation can run."""
     return sorted(name for name, module in _MODULES.items() if _available(module))

@@ -21,6 +21,7 @@ from closeout.kinds._drift_scoring import ColumnScorer
 from closeout.kinds._drift_verdict import Period, WindowResult, judge_windows
 from closeout.kinds._drift_windows import cut
 from closeout.kinds.drift_replay import DriftMonitor, DriftReplayScenario
+from closeout.models import suggest
 
 
 @dataclass
@@ -58,9 +59,10 @@ def run(scenario: DriftReplayScenario, monitor: DriftMonitor, context: RunContex
         report["warnings"] = notes
     artifacts: list[str] = []
     if context.artifacts_dir is not None:
+        from closeout.kinds import write_artifacts as guarded
         from closeout.kinds._drift_artifacts import write_artifacts
 
-        artifacts = write_artifacts(replay, context, report)
+        artifacts = guarded(report, lambda: write_artifacts(replay, context, report))
     return KindResult(outcomes=found, metrics=report, artifacts=artifacts)
 
 
@@ -76,6 +78,14 @@ def replay_scenario(
     )
     tables = [reference, current] + ([control] if control is not None else [])
     names, left_out = monitored_columns(monitor.columns, reference, current, scenario.timestamp)
+    unknown = sorted(set(monitor.per_column or {}) - set(names))
+    if unknown:
+        # With `columns` given lint catches this; without it only the data says what is
+        # monitored, and a silently ignored override would test with the wrong method.
+        raise DataError(
+            f"monitor.per_column: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} "
+            f"not monitored{suggest(unknown[0], names)}; monitored columns: {', '.join(names)}"
+        )
     _check_alert_rule(monitor, names)
     kinds = {name: check_column(name, tables) for name in names}
     scorers = {name: _scorer(name, kinds[name], monitor, reference, context.seed) for name in names}

@@ -15,7 +15,6 @@ Times are integer milliseconds. Pure Python: no pandas, no numpy.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -332,7 +331,3 @@ def evaluate_alert(
 def _lookup(series: dict[str, Series], name: str, t: int, lookback_ms: int) -> float | None:
     found = series.get(name)
     return found.value_at(t, lookback_ms) if found is not None else None
-
-
-def is_nan(value: float | None) -> bool:
-    return value is not None and math.isnan(value)

@@ -76,12 +76,17 @@ def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) ->
     summary = _metrics(scenario, len(loaded.frame), candidate, baseline, slices, comparisons)
     result = KindResult(outcomes, summary)
     if context.artifacts_dir is not None and comparisons:
+        from closeout.kinds import write_artifacts
         from closeout.kinds._shadow_chart import difference_chart
 
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"
         title = f"{context.incident} / {context.scenario_name}: {context.side} candidate"
-        difference_chart(path, comparisons, title)
-        result.artifacts.append(context.project.display(path))
+
+        def chart() -> list[str]:
+            difference_chart(path, comparisons, title)
+            return [context.project.display(path)]
+
+        result.artifacts += write_artifacts(summary, chart)
     return result
 
 

@@ -160,21 +160,19 @@ def run(scenario: ThresholdScenario, rules: list[Rule], context: RunContext) -> 
     metrics = _metrics(scenario, rules, series, traces, grid, start_ms)
     artifacts: list[str] = []
     if context.artifacts_dir is not None:
+        from closeout.kinds import write_artifacts
         from closeout.kinds._svg import threshold_chart
 
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"
-        threshold_chart(
-            path,
-            scenario,
-            rules,
-            series,
-            traces,
-            grid,
-            start_ms,
-            context.side,
-            title=f"{context.incident} / {context.scenario_name}",
-        )
-        artifacts.append(context.project.display(path))
+        title = f"{context.incident} / {context.scenario_name}"
+
+        def chart() -> list[str]:
+            threshold_chart(
+                path, scenario, rules, series, traces, grid, start_ms, context.side, title=title
+            )
+            return [context.project.display(path)]
+
+        artifacts = write_artifacts(metrics, chart)
     return KindResult(outcomes=outcomes, metrics=metrics, artifacts=artifacts)
 
 

@@ -20,7 +20,6 @@ from closeout.kinds import _promql as promql
 from closeout.models import DurationMs, Model, ScenarioBase, Timestamp
 from closeout.project import Project
 
-_SERIES_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 _ALERT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_LOOKBACK_MS = 5 * 60_000
 
