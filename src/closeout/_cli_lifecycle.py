@@ -7,18 +7,12 @@ call the core and print.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from closeout._time import format_duration_ms, parse_aware, utc_now
-
-EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
-
-
-def _emit(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+from closeout.cli import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit
 
 
 def _age(started_at: str | None) -> str:
@@ -53,7 +47,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         and (not args.overdue or s.overdue)
     ]
     if args.json:
-        _emit([s.as_json() for s in found])
+        emit([s.as_json() for s in found])
         return EXIT_OK
     rows = [
         [
@@ -98,7 +92,7 @@ def cmd_waive(args: argparse.Namespace) -> int:
 
 def _decision(decision: Any, verb: str, args: argparse.Namespace) -> int:
     if args.json:
-        _emit({"done": decision.done, "record": decision.record, "reasons": decision.reasons})
+        emit({"done": decision.done, "record": decision.record, "reasons": decision.reasons})
     elif decision.done:
         print(
             f"{verb} {args.incident} {args.action}"
@@ -120,7 +114,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         check_incident_id(project, incident)
     report = verify(project, args.incidents or None)
     if args.json:
-        _emit(
+        emit(
             {
                 "checked": report.checked,
                 "bad": [{"path": f.path, "problem": f.problem} for f in report.findings],
@@ -190,7 +184,7 @@ def cmd_recur(args: argparse.Namespace) -> int:
     written = record_recurrences(project, after)
     regressed = [f"{s.incident}/{s.action.id}" for s in after if s.state == "regressed"]
     if args.json:
-        _emit({"new_recurrences": written, "regressed": regressed})
+        emit({"new_recurrences": written, "regressed": regressed})
     else:
         for path in written:
             print(f"RECURRENCE recorded: {path}")
@@ -201,4 +195,4 @@ def cmd_recur(args: argparse.Namespace) -> int:
     # A regressed action keeps the scheduled job red until a passing run closes it again.
     if regressed:
         return EXIT_NO
-    return code if code in (EXIT_USAGE, 3) else EXIT_OK
+    return code if code in (EXIT_USAGE, EXIT_BUG) else EXIT_OK

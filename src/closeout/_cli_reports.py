@@ -7,15 +7,10 @@ so it answers in a fraction of a second on a large archive.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-EXIT_OK, EXIT_USAGE = 0, 2
-
-
-def _emit(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+from closeout.cli import EXIT_OK, EXIT_USAGE, emit
 
 
 def _warn(problems: list[str]) -> None:
@@ -29,7 +24,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     result = build_reports(load_project(), args.incidents or None)
     if args.json:
-        _emit(
+        emit(
             {
                 "written": result.written,
                 "archive": result.archive,
@@ -68,7 +63,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         total = len(hits)
     hits = hits[: args.limit]
     if args.json:
-        _emit(
+        emit(
             {
                 "query": args.query,
                 "total": total,
@@ -131,7 +126,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     facts, problems, now = collect_facts(project)
     metrics = compute(facts, now)
     if args.json:
-        _emit({**metrics, "problems": problems})
+        emit({**metrics, "problems": problems})
     else:
         print(metrics_text(metrics))
     _warn(problems)

@@ -170,7 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _emit(data: Any) -> None:
+def emit(data: Any) -> None:
+    """Print ``data`` as the indented JSON every ``--json`` option writes."""
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
@@ -213,7 +214,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         (folder / target).write_text(text, encoding="utf-8")
         written.append(project.display(folder / target))
     if args.json:
-        _emit({"created": written})
+        emit({"created": written})
     else:
         print("\n".join(f"created {p}" for p in written))
         print(f"next: edit them, then `closeout lint {project.display(folder)}`")
@@ -236,7 +237,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
     report = lint(project, [p.resolve() for p in paths])
     failing = report.errors + (report.warnings if args.strict else [])
     if args.json:
-        _emit(
+        emit(
             {
                 "files": report.files,
                 "problems": [
@@ -268,7 +269,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from closeout.schema import json_schema
 
-    _emit(json_schema(args.which))
+    emit(json_schema(args.which))
     return EXIT_OK
 
 
@@ -310,7 +311,7 @@ def run_pytest(project: Any, targets: list[Path], extra: list[str], *, as_json: 
         code = int(pytest.main(args, plugins=[collector]))
     collector.rows.sort(key=lambda r: (r["incident"], r["action"], r["scenario"]))
     if as_json:
-        _emit({"results": collector.rows, "broken": collector.broken})
+        emit({"results": collector.rows, "broken": collector.broken})
     elif collector.rows:
         print()
         print(summary_table(collector.rows))

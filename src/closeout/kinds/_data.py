@@ -1,6 +1,6 @@
-"""Reading the data files scenarios name (CSV or Parquet) into pandas, with clear errors.
+"""The data files scenarios name (CSV or Parquet): lint checks, and reading into pandas.
 
-pandas is imported inside the functions: this module is only used while a scenario runs.
+pandas is imported inside the functions, so lint can use ``check_data_file`` cheaply.
 """
 
 from __future__ import annotations
@@ -8,13 +8,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from closeout.errors import DataError
+from closeout.errors import DataError, Problem
+from closeout.loader import field_path
 from closeout.models import suggest
+from closeout.project import Project
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from closeout.kinds import Locate
+
 _READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+
+
+def check_data_file(
+    relative: str, where: tuple[str | int, ...], project: Project, locate: Locate
+) -> list[Problem]:
+    """Lint: a data file resolves inside the project, exists, and is CSV or Parquet."""
+    field = field_path(where)
+    try:
+        path = project.resolve_inside(relative)
+    except ValueError as exc:
+        return [Problem(locate(where), field, str(exc))]
+    if not path.is_file():
+        return [Problem(locate(where), field, f"file '{relative}' not found")]
+    if path.suffix.lower() not in _READERS:
+        message = f"unsupported file type '{path.suffix}' (use .csv or .parquet)"
+        return [Problem(locate(where), field, message)]
+    return []
 
 
 def read_frame(path: Path, display: str, *, lean: bool = False) -> pd.DataFrame:

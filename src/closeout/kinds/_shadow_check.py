@@ -5,6 +5,7 @@ from __future__ import annotations
 from closeout.callables import check_ref
 from closeout.errors import Problem
 from closeout.kinds import Locate
+from closeout.kinds._data import check_data_file
 from closeout.kinds.shadow import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
@@ -24,7 +25,7 @@ _BINARY_ONLY = {"positive_rate"}
 
 def check(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Problem]:
     """Files inside the project and present, callables findable, metrics fit the task."""
-    problems = _check_file(scenario.data, ("data",), project, locate)
+    problems = check_data_file(scenario.data, ("data",), project, locate)
     for where, source in scenario.sources():
         problems += _check_source(source, where, project, locate)
     problems += _check_columns(scenario, locate)
@@ -43,33 +44,12 @@ def check(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Pr
     return problems
 
 
-def _check_file(
-    relative: str, where: tuple[str, ...], project: Project, locate: Locate
-) -> list[Problem]:
-    field = ".".join(where)
-    try:
-        path = project.resolve_inside(relative)
-    except ValueError as exc:
-        return [Problem(locate(where), field, str(exc))]
-    if not path.is_file():
-        return [Problem(locate(where), field, f"file '{relative}' not found")]
-    if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        return [
-            Problem(
-                locate(where),
-                field,
-                f"unsupported file type '{path.suffix}' (use .csv or .parquet)",
-            )
-        ]
-    return []
-
-
 def _check_source(
     source: object, where: tuple[str, ...], project: Project, locate: Locate
 ) -> list[Problem]:
     field = ".".join(where)
     if isinstance(source, FilePredictions):
-        return _check_file(source.file, (*where, "file"), project, locate)
+        return check_data_file(source.file, (*where, "file"), project, locate)
     if isinstance(source, CallablePredictions):
         message = check_ref(source.callable_, project)
         if message is not None:

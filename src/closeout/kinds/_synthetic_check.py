@@ -14,6 +14,7 @@ from pathlib import Path
 from closeout.callables import check_ref, parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kinds import Locate
+from closeout.kinds._data import check_data_file
 from closeout.kinds._synthetic_values import bound_value, coerce
 from closeout.kinds.synthetic import (
     CheckCallable,
@@ -57,7 +58,7 @@ def check(scenario: SyntheticScenario, project: Project, locate: Locate) -> list
     for index, prop in enumerate(scenario.properties):
         if isinstance(prop, InRange):
             problems += _check_in_range(index, prop, problem)
-    problems += _check_edge_cases(scenario, project, problem)
+    problems += _check_edge_cases(scenario, project, problem, locate)
     for loc, ref in callable_refs(scenario):
         message = check_ref(ref, project)
         if message is not None:
@@ -286,13 +287,13 @@ def _check_in_range(index: int, prop: InRange, problem: ProblemAt) -> list[Probl
 
 
 def _check_edge_cases(
-    scenario: SyntheticScenario, project: Project, problem: ProblemAt
+    scenario: SyntheticScenario, project: Project, problem: ProblemAt, locate: Locate
 ) -> list[Problem]:
     problems: list[Problem] = []
     names = list(scenario.columns)
     for index, case in enumerate(scenario.edge_cases):
         if isinstance(case, EdgeCaseFile):
-            problems += _check_edge_file(case, index, project, problem)
+            problems += check_data_file(case.file, ("edge_cases", index, "file"), project, locate)
             continue
         for row_index, row in enumerate(case):
             for key, value in row.items():
@@ -306,18 +307,3 @@ def _check_edge_cases(
                 except ValueError as exc:
                     problems.append(problem(loc, f"column '{key}' ({column.dtype}): {exc}"))
     return problems
-
-
-def _check_edge_file(
-    case: EdgeCaseFile, index: int, project: Project, problem: ProblemAt
-) -> list[Problem]:
-    loc: Loc = ("edge_cases", index, "file")
-    try:
-        path = project.resolve_inside(case.file)
-    except ValueError as exc:
-        return [problem(loc, str(exc))]
-    if not path.is_file():
-        return [problem(loc, f"file '{case.file}' not found")]
-    if path.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        return [problem(loc, f"unsupported file type '{path.suffix}' (use .csv or .parquet)")]
-    return []

@@ -10,6 +10,7 @@ from closeout._time import format_duration_ms, from_ms, iso_z, to_ms
 from closeout.errors import DataError, Problem
 from closeout.kinds import KindResult, Locate, RunContext
 from closeout.kinds import _promql as promql
+from closeout.kinds._data import check_data_file
 from closeout.kinds.threshold import (
     ExpectAt,
     ExpectFirstFires,
@@ -95,16 +96,8 @@ def _check_rules(
 def _check_files(scenario: ThresholdScenario, project: Project, locate: Locate) -> list[Problem]:
     problems: list[Problem] = []
     for name, spec in scenario.series.items():
-        if not isinstance(spec, FileSeries):
-            continue
-        where = locate(("series", name, "file"))
-        try:
-            path = project.resolve_inside(spec.file)
-        except ValueError as exc:
-            problems.append(Problem(where, f"series.{name}.file", str(exc)))
-            continue
-        if not path.is_file():
-            problems.append(Problem(where, f"series.{name}.file", f"file '{spec.file}' not found"))
+        if isinstance(spec, FileSeries):
+            problems += check_data_file(spec.file, ("series", name, "file"), project, locate)
     return problems
 
 

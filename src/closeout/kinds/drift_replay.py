@@ -220,22 +220,13 @@ def _has_expectation(scenario: DriftReplayScenario) -> bool:
 
 
 def _check_files(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
+    from closeout.kinds._data import check_data_file
+
     problems: list[Problem] = []
     for field in ("reference", "current", "control"):
         relative = getattr(scenario, field)
-        if relative is None:
-            continue
-        try:
-            path = project.resolve_inside(relative)
-        except ValueError as exc:
-            problems.append(Problem(locate((field,)), field, str(exc)))
-            continue
-        if not path.is_file():
-            problems.append(Problem(locate((field,)), field, f"file '{relative}' not found"))
-        elif path.suffix.lower() not in (".csv", ".parquet", ".pq"):
-            problems.append(
-                Problem(locate((field,)), field, f"'{relative}': use a .csv or .parquet file")
-            )
+        if relative is not None:
+            problems += check_data_file(relative, (field,), project, locate)
     return problems
 
 
