@@ -62,7 +62,7 @@ def alias_bomb_seconds() -> float:
 
 
 def engine_seconds(samples: int) -> float:
-    from closeout.kinds import _promql as promql
+    from closeout.kinds.threshold import promql
 
     series = promql.parse_series(f"0+1x{samples // 2} {samples // 2}-1x{samples // 2}", 0, 60_000)
     grid = range(0, samples * 60_000, 60_000)

@@ -95,7 +95,7 @@ def write_project(
 
 def closeout_replay(root: Path, scenario: str) -> tuple[float, dict[str, Any]]:
     """Time closeout's whole replay of one scenario, from reading the files on."""
-    from closeout.kinds import _drift_data
+    from closeout.kinds.drift_replay import data as _drift_data
     from closeout.loader import load_scenario
     from closeout.project import load_project
     from closeout.runner import run_loaded
@@ -177,7 +177,7 @@ def _status_kib(field: str) -> int:
 
 
 def _warm_up_readers() -> None:
-    from closeout.kinds._data import read_frame
+    from closeout.kinds._toolkit.data import read_frame
 
     with tempfile.TemporaryDirectory() as folder:
         tiny = Path(folder) / "tiny.parquet"
@@ -194,7 +194,8 @@ def memory_probe(root: Path, what: str) -> None:
     import scipy.stats  # noqa: F401
 
     from closeout import loader, runner  # noqa: F401
-    from closeout.kinds import _drift_run, _drift_scoring  # noqa: F401
+    from closeout.kinds.drift_replay import run as _drift_run
+    from closeout.kinds.drift_replay import scoring as _drift_scoring  # noqa: F401
 
     _drift_scoring.import_evidently()
     _warm_up_readers()  # first-use imports of the Parquet paths are not data memory

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from closeout.kinds import _shadow_bootstrap as bootstrap
-from closeout.kinds import _shadow_metrics as metrics
-from closeout.kinds._shadow_encode import Output, Truth
+from closeout.kinds.shadow import bootstrap
+from closeout.kinds.shadow import metrics
+from closeout.kinds.shadow.encode import Output, Truth
 
 ROWS = 100_000
 RESAMPLES = 2_000

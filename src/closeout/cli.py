@@ -204,11 +204,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     templates = resources.files("closeout") / "templates"
     folder.mkdir(parents=True)
     written = []
-    for source, target in (
-        ("postmortem.yaml", "postmortem.yaml"),
-        ("threshold.yaml", "a1-alert-fires.yaml"),
+    from closeout.kinds import get_kind
+
+    for text, target in (
+        ((templates / "postmortem.yaml").read_text(encoding="utf-8"), "postmortem.yaml"),
+        (get_kind("threshold").template() or "", "a1-alert-fires.yaml"),
     ):
-        text = (templates / source).read_text(encoding="utf-8")
         for key, value in values.items():
             text = text.replace(key, value)
         (folder / target).write_text(text, encoding="utf-8")

@@ -78,3 +78,19 @@ class SubjectError(CloseoutError):
     def __init__(self, message: str, traceback_text: str) -> None:
         super().__init__(message)
         self.traceback_text = traceback_text
+
+
+def field_path(loc: tuple[str | int, ...]) -> str:
+    """``actions[0].owner`` from a pydantic location."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not is_location_tag(part):
+            out += ("." if out else "") + part
+    return out
+
+
+def is_location_tag(part: str) -> bool:
+    """pydantic adds union members and validator names to locations; they are not data."""
+    return "[" in part or part.startswith(("function-", "form:")) or part in ("str", "int", "float")

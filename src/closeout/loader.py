@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from closeout import _yaml
-from closeout.errors import Location, Problem, ScenarioError
-from closeout.kinds import Kind, all_kind_names, get_kind, kind_names
+from closeout.errors import Location, Problem, ScenarioError, field_path, is_location_tag
+from closeout.kind import Kind
+from closeout.kinds import all_kind_names, get_kind, kind_names
 from closeout.models import IDENTIFIER, Postmortem, ScenarioBase, suggest
 from closeout.project import Project
 
@@ -77,22 +78,11 @@ def locate(raw: Any, loc: tuple[str | int, ...], display: str) -> Location:
             line, current = current.line_of(str(part)), current[str(part)]
         elif isinstance(current, _yaml.LineList) and isinstance(part, int) and part < len(current):
             line, current = current.line_of(part), current[part]
-        elif isinstance(part, str) and _is_tag(part):
+        elif isinstance(part, str) and is_location_tag(part):
             continue
         else:
             break
     return Location(display, line)
-
-
-def field_path(loc: tuple[str | int, ...]) -> str:
-    """``actions[0].owner`` from a pydantic location."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif not _is_tag(part):
-            out += ("." if out else "") + part
-    return out
 
 
 def validate(model: type[ModelT], raw: Any, display: str) -> ModelT:
@@ -104,17 +94,12 @@ def validate(model: type[ModelT], raw: Any, display: str) -> ModelT:
 
 
 def _problem(error: Any, raw: Any, display: str) -> Problem:
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and _is_tag(p)))
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and is_location_tag(p)))
     ctx = error.get("ctx") or {}
     message = _message(error)
     if "key" in ctx:  # errors about one key of a mapping (unknown key, conflicting keys)
         loc = (*loc, ctx["key"])
     return Problem(locate(raw, loc, display), field_path(loc), message)
-
-
-def _is_tag(part: str) -> bool:
-    """pydantic adds union members and validator names to locations; they are not data."""
-    return "[" in part or part.startswith(("function-", "form:")) or part in ("str", "int", "float")
 
 
 def _message(error: Any) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 from closeout._time import utc_now
 from closeout.errors import CloseoutError, SubjectError
-from closeout.kinds import KindResult, RunContext
+from closeout.kind import ArtifactWriter, KindResult, RunContext
 from closeout.loader import LoadedScenario, load_scenario
 from closeout.models import Outcome, VerdictName, combine
 from closeout.project import Project, load_project
@@ -82,6 +82,7 @@ def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideR
     """Run one side; convert exceptions into verdicts (see the module docstring)."""
     try:
         result: KindResult = loaded.kind.run(loaded.model, subject, context)
+        artifacts = write_artifacts(result.metrics, result.write_artifacts)
     except SubjectError as exc:
         return SideResult("fail", error=str(exc), traceback=exc.traceback_text)
     except CloseoutError as exc:
@@ -94,9 +95,21 @@ def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideR
         combine(result.outcomes),
         result.outcomes,
         result.metrics,
-        result.artifacts,
+        artifacts,
         traceback=result.traceback,
     )
+
+
+def write_artifacts(metrics: dict[str, Any], writer: ArtifactWriter | None) -> list[str]:
+    """Run a kind's artifact writer; a failure (disk full, a report library raising) is noted in
+    ``metrics["artifact_errors"]`` and never changes the verdict the data gave."""
+    if writer is None:
+        return []
+    try:
+        return writer()
+    except Exception as exc:  # an artifact is a picture of the evidence, not the evidence
+        metrics.setdefault("artifact_errors", []).append(f"{type(exc).__name__}: {exc}")
+        return []
 
 
 def run_loaded(

@@ -1,4 +1,4 @@
-"""Differential test: ``closeout.kinds._promql`` against ``promtool test rules``.
+"""Differential test: ``closeout.kinds.threshold.promql`` against ``promtool test rules``.
 
 For every generated case, closeout predicts whether each alert is firing at each
 ``eval_time``; those predictions are written verbatim as promtool ``alert_rule_test``
@@ -34,7 +34,7 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from closeout.kinds import _promql as promql
+from closeout.kinds.threshold import promql
 
 pytestmark = [pytest.mark.promtool, pytest.mark.slow]
 

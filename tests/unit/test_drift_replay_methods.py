@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from scipy.stats import false_discovery_control
 
-from closeout.kinds._drift_scoring import Cell
-from closeout.kinds._drift_verdict import alerts, correct
-from closeout.kinds.drift_replay import STATTESTS, AlertWhen
+from closeout.kinds.drift_replay.scoring import Cell
+from closeout.kinds.drift_replay.verdict import alerts, correct
+from closeout.kinds.drift_replay.spec import STATTESTS, AlertWhen
 
 
 def registry() -> Any:
@@ -158,7 +158,7 @@ def test_automatic_choice_is_constant_from_many_distinct_values_on(
     reference_rows: int, kind: str
 ) -> None:
     """closeout asks evidently once for every count >= MANY_DISTINCT: evidently must agree."""
-    from closeout.kinds._drift_scoring import MANY_DISTINCT
+    from closeout.kinds.drift_replay.scoring import MANY_DISTINCT
 
     module = registry()
     column_type = module.ColumnType(kind)

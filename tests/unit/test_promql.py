@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from closeout.kinds import _promql as promql
+from closeout.kinds.threshold import promql
 
 M = 60_000  # one minute in ms
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from closeout.reports.figures import MAX_FIGURES, artifacts, generic_figures, key_figures
-from closeout.reports.fmt import duration, number
+from closeout._format import duration, number
 
 
 def test_threshold_figures_are_first_firing_and_intervals_per_alert() -> None:

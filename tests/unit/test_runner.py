@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import SCENARIO, Write
 
 from closeout.errors import DataError, SubjectError
-from closeout.kinds import Kind, KindResult, RunContext
+from closeout.kind import Kind, KindResult, RunContext
 from closeout.loader import load_scenario
 from closeout.models import Outcome, combine
 from closeout.project import load_project

@@ -18,7 +18,7 @@ from tests.conftest import Write
 
 from closeout import evidence
 from closeout.errors import ScenarioError
-from closeout.kinds import _shadow_bootstrap as bootstrap
+from closeout.kinds.shadow import bootstrap
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import ScenarioRun, run_loaded

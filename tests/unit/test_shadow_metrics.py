@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from sklearn import metrics as sk
 
-from closeout.kinds import _shadow_bootstrap as bootstrap
-from closeout.kinds import _shadow_metrics as metrics
-from closeout.kinds._shadow_encode import Output, Truth
+from closeout.kinds.shadow import bootstrap
+from closeout.kinds.shadow import metrics
+from closeout.kinds.shadow.encode import Output, Truth
 
 RNG = np.random.default_rng(20250611)
 

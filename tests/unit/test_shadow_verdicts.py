@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from closeout.kinds._shadow_verdicts import Estimate, judge
-from closeout.kinds.shadow import ShadowExpectation
+from closeout.kinds.shadow.verdicts import Estimate, judge
+from closeout.kinds.shadow.spec import ShadowExpectation
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import run_loaded

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from tests.conftest import Write
 
-from closeout.kinds._synthetic_encode import encode_frame, frame_literal, table_text
-from closeout.kinds._synthetic_frames import edge_case_frames
-from closeout.kinds.synthetic import SyntheticScenario
+from closeout.kinds.synthetic.encode import encode_frame, frame_literal, table_text
+from closeout.kinds.synthetic.frames import edge_case_frames
+from closeout.kinds.synthetic.spec import SyntheticScenario
 from closeout.project import load_project
 
 

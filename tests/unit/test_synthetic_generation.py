@@ -17,12 +17,12 @@ from hypothesis import settings
 from tests.conftest import Write
 
 from closeout.errors import DataError
-from closeout.kinds._synthetic_frames import Generated, edge_case_frames
-from closeout.kinds._synthetic_properties import Broken
-from closeout.kinds._synthetic_search import Found, search
-from closeout.kinds._synthetic_strategies import Timers, frames
-from closeout.kinds._synthetic_transform import TransformRun
-from closeout.kinds.synthetic import Column, Rows, SyntheticScenario
+from closeout.kinds.synthetic.frames import Generated, edge_case_frames
+from closeout.kinds.synthetic.properties import Broken
+from closeout.kinds.synthetic.search import Found, search
+from closeout.kinds.synthetic.strategies import Timers, frames
+from closeout.kinds.synthetic.transform import TransformRun
+from closeout.kinds.synthetic.spec import Column, Rows, SyntheticScenario
 from closeout.project import load_project
 
 SPECS: dict[str, dict[str, Any]] = {

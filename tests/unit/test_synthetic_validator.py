@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from tests.conftest import Write
 
-from closeout.kinds._synthetic_faults import eligible, inject, touched_count
-from closeout.kinds._synthetic_frames import build_frame
-from closeout.kinds.synthetic import Column, SyntheticScenario
+from closeout.kinds.synthetic.faults import eligible, inject, touched_count
+from closeout.kinds.synthetic.frames import build_frame
+from closeout.kinds.synthetic.spec import Column, SyntheticScenario
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import ScenarioRun, run_loaded
@@ -314,10 +314,10 @@ def test_injecting_leaves_the_clean_frame_unchanged() -> None:
 
 
 def test_generated_rate_faults_touch_ceil_rate_times_rows(project_dir: Path) -> None:
-    from closeout.kinds._synthetic_faults import Injected, injected_frames
-    from closeout.kinds._synthetic_search import Found, search
-    from closeout.kinds._synthetic_strategies import Timers, frames
-    from closeout.kinds.synthetic import Rows
+    from closeout.kinds.synthetic.faults import Injected, injected_frames
+    from closeout.kinds.synthetic.search import Found, search
+    from closeout.kinds.synthetic.strategies import Timers, frames
+    from closeout.kinds.synthetic.spec import Rows
 
     columns = {"income": Column(dtype="float", min=0, max=100), "age": COLUMNS["age"]}
     nulls = fault({"inject": "nulls", "column": "income", "rate": 0.3})

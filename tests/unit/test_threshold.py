@@ -139,12 +139,12 @@ def test_parquet_timestamps_in_microseconds_are_read_correctly(
 def test_a_chart_that_cannot_be_written_does_not_change_the_verdict(
     project_dir: Path, write: Write, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from closeout.kinds import _svg
+    from closeout.kinds.threshold import run as threshold_run
 
     def full_disk(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(_svg, "threshold_chart", full_disk)
+    monkeypatch.setattr(threshold_run, "threshold_chart", full_disk)
     result = run(write, SCENARIO)
     assert (result.verdict, result.before_verdict) == ("pass", "fail")  # type: ignore[attr-defined]
     assert result.fixed.artifacts == []  # type: ignore[attr-defined]

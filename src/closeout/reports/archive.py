@@ -10,10 +10,10 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from closeout._format import day, duration, percent, rate, when
 from closeout.reports import charts
 from closeout.reports.document import Inlines, Table, plain
 from closeout.reports.facts import CATEGORIES, SEVERITIES, IncidentFact
-from closeout.reports.fmt import day, duration, percent, rate, when
 from closeout.reports.html import asset, page, table
 from closeout.reports.metrics import MEASURES, incident_durations
 from closeout.reports.postmortem_actions import STATE_TONES

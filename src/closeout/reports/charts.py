@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from closeout._format import duration
 from closeout.models import Postmortem
-from closeout.reports.fmt import duration
 
 FONT = 'font-family="system-ui, sans-serif" font-size="11"'
 PHASES = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
+from closeout._format import duration, number, stamp, when
 from closeout.models import Postmortem
 from closeout.reports import charts
 from closeout.reports.collect import IncidentView
@@ -30,7 +31,6 @@ from closeout.reports.document import (
     one,
     plain,
 )
-from closeout.reports.fmt import duration, number, stamp, when
 from closeout.reports.postmortem_actions import action_blocks, actions_table
 
 SEVERITY_TONES = {"SEV1": "sev1", "SEV2": "sev2", "SEV3": "sev3", "SEV4": "sev4"}

@@ -7,6 +7,7 @@ import posixpath
 from typing import Any
 from urllib.parse import quote
 
+from closeout._format import stamp
 from closeout.reports.collect import ActionView, IncidentView, ScenarioView
 from closeout.reports.document import (
     Badge,
@@ -30,7 +31,6 @@ from closeout.reports.document import (
     plain,
 )
 from closeout.reports.figures import artifacts, key_figures
-from closeout.reports.fmt import stamp
 
 STATE_TONES = {
     "closed": "good",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from closeout.reports.fmt import duration, percent, rate, stamp
+from closeout._format import duration, percent, rate, stamp
 from closeout.reports.metrics import MEASURES
 from closeout.reports.search import Hit
 

@@ -1,0 +1,178 @@
+"""The kind contract: what a scenario kind gives closeout, and what closeout gives it back.
+
+A *kind* is one way of proving an action item (``threshold``, ``drift_replay``, ``shadow``,
+``synthetic``, or one from another distribution). It is a ``Kind`` object, usually a
+module-level ``KIND = MyKind()`` in the kind's entry module, and it provides:
+
+``name``       the value of ``kind:`` in scenario files.
+``model``      the YAML model: a ``ScenarioBase`` subclass (pydantic v2, frozen) with a
+               ``kind: Literal["<name>"]`` field and a ``subject_key`` naming the field that
+               holds the subject under test (``rules``, ``monitor``, ``candidate``, ...).
+               Its ``before`` field, when given, holds the pre-fix subject under the same key.
+``check``      static cross-field checks for ``closeout lint``: names defined, files present.
+               No data is read and no heavy library is imported; return ``Problem`` values
+               located with ``locate(path)``.
+``data_files`` the project-relative data files the scenario reads (hashed into evidence).
+``code_files`` the source files of the user code it calls (hashed; a change makes a closed
+               action ``stale``).
+``engine``     the dotted name of the module whose ``run(scenario, subject, context)`` runs
+               one side of the scenario and returns a ``KindResult``. It is imported only
+               when a scenario runs, so ``lint``, ``status`` and ``schema`` never pay for
+               pandas, NumPy or evidently. (Override ``run`` instead if you prefer.)
+``figures``    the key figures a report shows for a run, from the run's ``metrics``.
+``template``   a commented, lint-clean scenario that ``closeout init --kind`` scaffolds
+               (``template.yaml`` beside the entry module by default).
+``packages``   the distributions whose versions shape verdicts; their versions are recorded
+               in every run's ``environment.packages``.
+
+Kinds return data and never decide verdicts from exceptions: the runner is the one place
+where an exception becomes a verdict (``SubjectError`` from user code is a ``fail`` with its
+traceback; any other ``CloseoutError`` an ``error``; anything else an internal ``error``).
+Artifacts are returned as a writer (``KindResult.write_artifacts``) that the runner calls
+under the same guard, so a chart that cannot be written never changes a verdict.
+
+Registering: a built-in kind is one line in ``closeout.kinds._BUILTIN``; a kind in another
+distribution is one entry point in the group ``closeout.kinds``::
+
+    [project.entry-points."closeout.kinds"]
+    latency = "closeout_latency.kind:KIND"
+
+It is then valid in ``kind:``, in lint, schema, pytest, evidence, state and reports exactly
+like a built-in kind. Kinds import the contract (this module), ``closeout.models``,
+``closeout.errors``, ``closeout.project`` and the shared toolkit; never each other, the loader,
+the runner or the evidence store (``nox -s lint`` checks it).
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+
+from closeout._format import number, stamp
+from closeout.errors import Location, Problem
+from closeout.models import Outcome, Postmortem, ScenarioBase
+from closeout.project import Project
+
+ScenarioT = TypeVar("ScenarioT", bound=ScenarioBase)
+
+Locate = Callable[[tuple[str | int, ...]], Location]
+
+#: Key figures for a report: (label, value) pairs, in display order.
+Figures = list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a kind needs to run one side (fixed or before) of a scenario."""
+
+    project: Project
+    postmortem: Postmortem
+    incident: str
+    scenario_name: str
+    scenario_display: str
+    seed: int
+    side: str  # "fixed" | "before"
+    artifacts_dir: Path | None  # None: write no artifacts
+    artifact_prefix: str
+
+
+ArtifactWriter = Callable[[], list[str]]
+
+
+@dataclass
+class KindResult:
+    """Expectation outcomes, metrics and an artifact writer for one side of a run."""
+
+    outcomes: list[Outcome]
+    metrics: dict[str, Any] = field(default_factory=dict)
+    # Writes the run's charts and reports and returns their project-relative paths. The
+    # runner calls it under its guard: a failure is noted in ``metrics["artifact_errors"]``.
+    write_artifacts: ArtifactWriter | None = None
+    # The subject's traceback when user code raised but the kind judged it per example
+    # (synthetic) instead of letting the exception end the run.
+    traceback: str | None = None
+
+
+class Engine(Protocol):
+    """The module a kind names in ``Kind.engine``."""
+
+    def run(self, scenario: Any, subject: Any, context: RunContext) -> KindResult: ...
+
+
+class Kind(ABC, Generic[ScenarioT]):
+    """The interface every scenario kind implements (see the module docstring)."""
+
+    name: str
+    model: type[ScenarioT]
+    engine: str = ""
+    packages: tuple[str, ...] = ()
+
+    @abstractmethod
+    def check(self, scenario: ScenarioT, project: Project, locate: Locate) -> list[Problem]:
+        """Static cross-field checks (names defined, files exist); no data is read."""
+
+    @abstractmethod
+    def data_files(self, scenario: ScenarioT) -> list[str]:
+        """Project-relative paths of every data file the scenario reads."""
+
+    def code_files(self, scenario: ScenarioT, project: Project) -> list[Path]:
+        """Source files of every callable the scenario uses (for evidence hashing)."""
+        return []
+
+    def subject(self, scenario: ScenarioT) -> Any:
+        """The fixed state under test."""
+        return getattr(scenario, scenario.subject_key)
+
+    def before_subject(self, scenario: ScenarioT) -> Any:
+        """The pre-fix state under test."""
+        return getattr(scenario.before, scenario.subject_key)
+
+    def run(self, scenario: ScenarioT, subject: Any, context: RunContext) -> KindResult:
+        """Run ``subject`` against the scenario's data and expectations (via ``engine``)."""
+        engine: Engine = importlib.import_module(self.engine)  # type: ignore[assignment]
+        return engine.run(scenario, subject, context)
+
+    def figures(self, metrics: Mapping[str, Any]) -> Figures:
+        """Key figures for reports; by default every scalar metric, as it is."""
+        return generic_figures(metrics)
+
+    def template(self) -> str | None:
+        """The scenario ``closeout init --kind`` scaffolds: ``template.yaml`` beside the kind."""
+        package = type(self).__module__.rpartition(".")[0]
+        try:
+            return (resources.files(package) / "template.yaml").read_text(encoding="utf-8")
+        except (FileNotFoundError, ModuleNotFoundError, TypeError):
+            return None
+
+
+MAX_FIGURES = 8
+
+
+def generic_figures(metrics: Mapping[str, Any]) -> Figures:
+    """Top-level scalars (and scalars one level down), in the order the kind wrote them."""
+    out: Figures = []
+    for key, value in metrics.items():
+        if _scalar(value) and not (key.endswith("_s") and key[:-2] in metrics):
+            out.append((key.replace("_", " "), _show(value)))
+        elif isinstance(value, dict):
+            out += [
+                (f"{key} {sub}".replace("_", " "), _show(inner))
+                for sub, inner in value.items()
+                if _scalar(inner)
+            ]
+        if len(out) >= MAX_FIGURES:
+            break
+    return out[:MAX_FIGURES]
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= 80)
+
+
+def _show(value: Any) -> str:
+    return stamp(value) if isinstance(value, str) else number(value)

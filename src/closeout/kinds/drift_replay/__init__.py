@@ -1,0 +1,1 @@
+"""The ``drift_replay`` kind: ``kind.py`` is the entry, ``spec.py`` the YAML model."""

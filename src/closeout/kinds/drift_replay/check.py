@@ -1,0 +1,120 @@
+"""Static checks of a drift_replay scenario for ``closeout lint``: no data is read."""
+
+from __future__ import annotations
+
+from closeout.errors import Problem
+from closeout.kind import Locate
+from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds.drift_replay.spec import STATTESTS, DriftMonitor, DriftReplayScenario
+from closeout.models import suggest
+from closeout.project import Project
+
+
+def check(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
+    """Lint: data files, monitor columns and thresholds, and that something is expected."""
+    problems = _check_files(scenario, project, locate)
+    problems += _check_monitor(scenario.monitor, ("monitor",), locate)
+    if scenario.before is not None:
+        problems += _check_monitor(scenario.before.monitor, ("before", "monitor"), locate)
+    if scenario.window <= 0:
+        problems.append(Problem(locate(("window",)), "window", "must be longer than 0s"))
+    if not _has_expectation(scenario):
+        problems.append(
+            Problem(
+                locate(("expect",)),
+                "expect",
+                "nothing to check: give fires_within, lead_time_at_least, a control period "
+                "with control_quiet, or leave no_alert_before_onset on",
+            )
+        )
+    if scenario.expect.control_quiet and scenario.control is None:
+        problems.append(
+            Problem(
+                locate(("expect", "control_quiet")),
+                "expect.control_quiet",
+                "needs a `control` file: the normal period that must not alert",
+            )
+        )
+    return problems
+
+
+def _has_expectation(scenario: DriftReplayScenario) -> bool:
+    expect = scenario.expect
+    return (
+        expect.fires_within is not None
+        or expect.lead_time_at_least is not None
+        or expect.no_alert_before_onset
+        or (scenario.control_quiet() and scenario.control is not None)
+    )
+
+
+def _check_files(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
+    problems: list[Problem] = []
+    for field in ("reference", "current", "control"):
+        relative = getattr(scenario, field)
+        if relative is not None:
+            problems += check_data_file(relative, (field,), project, locate)
+    return problems
+
+
+def _check_monitor(monitor: DriftMonitor, prefix: tuple[str, ...], locate: Locate) -> list[Problem]:
+    problems: list[Problem] = []
+    where = ".".join(prefix)
+    columns = monitor.columns
+    if columns is not None:
+        for index, column in enumerate(columns):
+            if column in columns[:index]:
+                problems.append(
+                    Problem(
+                        locate((*prefix, "columns", index)),
+                        f"{where}.columns[{index}]",
+                        f"column '{column}' is listed twice",
+                    )
+                )
+        for column in monitor.per_column:
+            if column not in columns:
+                problems.append(
+                    Problem(
+                        locate((*prefix, "per_column", column)),
+                        f"{where}.per_column.{column}",
+                        f"'{column}' is not a monitored column{suggest(column, columns)}; "
+                        f"columns: {', '.join(columns)}",
+                    )
+                )
+        wanted = monitor.alert_when.drifted_columns
+        if wanted is not None and wanted > len(set(columns)):
+            problems.append(
+                Problem(
+                    locate((*prefix, "alert_when", "drifted_columns")),
+                    f"{where}.alert_when.drifted_columns",
+                    f"{wanted} drifted columns can never happen: the monitor watches "
+                    f"{len(set(columns))}",
+                )
+            )
+    problems += _check_thresholds(monitor, prefix, locate)
+    return problems
+
+
+def _check_thresholds(
+    monitor: DriftMonitor, prefix: tuple[str, ...], locate: Locate
+) -> list[Problem]:
+    """A p-value threshold above 1 can never be crossed the intended way: say so early."""
+    problems: list[Problem] = []
+    tests: list[tuple[tuple[str | int, ...], str | None, float | None]] = [
+        ((*prefix, "threshold"), monitor.method, monitor.threshold)
+    ]
+    for column in monitor.per_column:
+        tests.append(((*prefix, "per_column", column, "threshold"), *monitor.test_for(column)))
+    for loc, method, threshold in tests:
+        if method is None or threshold is None:
+            continue
+        if STATTESTS[method].p_value and threshold > 1:
+            problems.append(
+                Problem(
+                    locate(loc),
+                    ".".join(str(p) for p in loc),
+                    f"'{method}' gives a p-value: a threshold of {threshold:g} is above 1; "
+                    "p-value thresholds are significance levels such as 0.05 or 0.01",
+                )
+            )
+    return problems

@@ -1,0 +1,191 @@
+"""Loading the frames a drift replay reads: timestamps, column types, nullable casts, checks.
+
+Every problem with the data is a ``DataError`` naming the file and the column. pandas and
+numpy are imported inside the functions: only a running scenario uses this module.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from closeout.errors import DataError
+from closeout.kinds._toolkit.data import read_frame, require_column, timestamps_ms
+from closeout.models import suggest
+from closeout.project import Project
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+ColumnKind = Literal["num", "cat"]
+KIND_WORDS = {"num": "numeric", "cat": "categorical"}
+
+# The fixed and the pre-fix side of a scenario read the same files one after the other:
+# keep the last few frames (keyed by path, mtime and size, so an edited file is re-read).
+_CACHE_SIZE = 4
+_FRAMES: OrderedDict[tuple[str, int, int], pd.DataFrame] = OrderedDict()
+
+
+@dataclass
+class Table:
+    """One data file of the scenario (reference, current or control) as read."""
+
+    role: str
+    display: str
+    frame: pd.DataFrame
+    _columns: dict[str, pd.Series] = field(default_factory=dict)
+
+    def column(self, name: str) -> pd.Series:
+        """The column cast for drift tests (nullable dtypes cast, never skipped); cached."""
+        if name not in self._columns:
+            require_column(self.frame, name, self.display)
+            self._columns[name] = cast(self.frame[name])
+        return self._columns[name]
+
+
+def load_table(project: Project, relative: str, role: str) -> Table:
+    """Read a scenario's data file (CSV or Parquet) inside the project."""
+    try:
+        path = project.resolve_inside(relative)
+    except ValueError as exc:
+        raise DataError(f"{role}: {exc}") from None
+    return Table(role, relative, _read_cached(path, relative))
+
+
+def _read_cached(path: Path, display: str) -> pd.DataFrame:
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_frame(path, display, lean=True)  # raises the usual "file not found"
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key in _FRAMES:
+        _FRAMES.move_to_end(key)
+        return _FRAMES[key]
+    frame = read_frame(path, display, lean=True)
+    _FRAMES[key] = frame
+    while len(_FRAMES) > _CACHE_SIZE:
+        _FRAMES.popitem(last=False)
+    return frame
+
+
+def times_ms(table: Table, column: str) -> np.ndarray:
+    """The timestamp column as UTC epoch milliseconds (int64); naive values are UTC."""
+    import numpy as np
+    import pandas as pd
+
+    require_column(table.frame, column, table.display)
+    raw = table.frame[column]
+    if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
+        raise DataError(
+            f"{table.display}: column '{column}' holds numbers, not timestamps: write ISO 8601 "
+            "times such as 2025-07-01T22:00:00Z"
+        )
+    try:
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        parsed = None
+    if parsed is None or parsed.isna().any():
+        timestamps_ms(table.frame, column, table.display)  # raises, naming the row
+        raise DataError(f"{table.display}: column '{column}': cannot parse timestamps")
+    nanoseconds = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    return np.asarray(nanoseconds // 1_000_000, dtype=np.int64)
+
+
+def column_kind(series: pd.Series) -> ColumnKind | None:
+    """Numeric, categorical, or None for a type no drift test takes (datetimes)."""
+    import pandas as pd
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "cat"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "num"
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        return None
+    return "cat"
+
+
+def cast(series: pd.Series) -> pd.Series:
+    """Nullable and extension dtypes as plain numpy ones, so evidently sees every value.
+
+    ``Int64``/``Float64`` become float64 (``<NA>`` -> NaN); ``boolean``, ``string`` and
+    ``category`` become object (a category dtype would make value counts include categories
+    that never occur). Plain numpy columns are passed through untouched.
+    """
+    import numpy as np
+    import pandas as pd
+
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcO":
+        if dtype.kind == "b":
+            return series.astype(object)
+        return series
+    kind = column_kind(series)
+    if kind == "num" and not pd.api.types.is_bool_dtype(dtype):
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(values, index=series.index, name=series.name)
+    if kind is None:
+        return series
+    values = series.astype(object).to_numpy()
+    missing = series.isna().to_numpy()
+    values[missing] = np.nan
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
+
+
+def monitored_columns(
+    requested: list[str] | None, reference: Table, current: Table, timestamp: str
+) -> tuple[list[str], list[str]]:
+    """The columns to watch and, by default, the shared columns left out (datetimes)."""
+    if requested is not None:
+        return list(dict.fromkeys(requested)), []
+    shared = [
+        str(c)
+        for c in reference.frame.columns
+        if c in current.frame.columns and str(c) != timestamp
+    ]
+    watched = [c for c in shared if column_kind(reference.frame[c]) is not None]
+    left_out = [c for c in shared if c not in watched]
+    if not watched:
+        raise DataError(
+            f"{reference.display} and {current.display} share no column a drift test can "
+            f"watch (besides the timestamp '{timestamp}'); list monitor.columns"
+        )
+    return watched, left_out
+
+
+def check_column(column: str, tables: list[Table]) -> ColumnKind:
+    """The column's kind; a DataError when it is missing, empty or changes type."""
+    for table in tables:
+        if column not in table.frame.columns:
+            columns = [str(c) for c in table.frame.columns]
+            raise DataError(
+                f"{table.display}: monitored column '{column}' is missing from this "
+                f"{table.role} file{suggest(column, columns)}; columns are: {', '.join(columns)}"
+            )
+        if table.column(column).isna().all():
+            raise DataError(
+                f"{table.display}: column '{column}' has no values (every cell is empty) in "
+                f"this {table.role} file"
+            )
+    kinds = [(table, column_kind(table.column(column))) for table in tables]
+    reference_kind = kinds[0][1]
+    if reference_kind is None:
+        raise DataError(
+            f"{tables[0].display}: column '{column}' holds dates or durations; drift tests "
+            "take numeric or categorical columns"
+        )
+    for table, kind in kinds[1:]:
+        if kind != reference_kind:
+            raise DataError(
+                f"{table.display}: column '{column}' is {_kind_word(kind)} here but "
+                f"{_kind_word(reference_kind)} in {tables[0].display} (did its type or unit "
+                "change upstream?)"
+            )
+    return reference_kind
+
+
+def _kind_word(kind: ColumnKind | None) -> str:
+    return KIND_WORDS[kind] if kind is not None else "dates or durations"

@@ -1,0 +1,164 @@
+"""The ``drift_replay`` kind (SPEC §4.1): would the monitor have caught the incident, and when?
+
+The recorded incident period (and an optional normal ``control`` period) is cut into windows
+of ``window``; each window is compared with the ``reference`` data column by column with
+evidently's own drift tests, so every score and drifted flag is exactly evidently's. The
+subject is ``monitor``: which columns, which test and threshold, the multiple-testing
+correction and when a window alerts. The engine lives in ``_drift_*`` modules and is imported
+only while a scenario runs; this module stays light so that ``closeout lint`` never loads
+pandas or evidently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
+
+
+@dataclass(frozen=True)
+class StatTestInfo:
+    """What closeout needs to know about one evidently stattest without importing evidently.
+
+    ``types``: the column types evidently allows (``num``, ``cat``); ``p_value``: the score is
+    a p-value (drift when it falls below the threshold) rather than a distance;
+    ``inclusive``: evidently's comparison includes the threshold itself (``p <= t`` for
+    ``ks``, ``score >= t`` for most distances). tests/unit/test_drift_replay_methods.py checks
+    this table against evidently's registry and behaviour.
+    """
+
+    types: tuple[str, ...]
+    p_value: bool
+    inclusive: bool
+    default_threshold: float
+
+
+# evidently 0.7.x stattests for numeric and categorical columns (text tests are not offered:
+# a drift replay monitors tabular inputs).
+STATTESTS: dict[str, StatTestInfo] = {
+    "anderson": StatTestInfo(("num",), True, False, 0.1),
+    "chisquare": StatTestInfo(("cat",), True, False, 0.05),
+    "cramer_von_mises": StatTestInfo(("num",), True, True, 0.1),
+    "ed": StatTestInfo(("num",), False, False, 0.1),
+    "empirical_mmd": StatTestInfo(("num",), True, False, 0.1),
+    "es": StatTestInfo(("num",), True, False, 0.05),
+    "fisher_exact": StatTestInfo(("cat",), True, False, 0.1),
+    "g_test": StatTestInfo(("cat",), True, False, 0.1),
+    "hellinger": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "jensenshannon": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "kl_div": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "ks": StatTestInfo(("num",), True, True, 0.05),
+    "mannw": StatTestInfo(("num",), True, False, 0.05),
+    "psi": StatTestInfo(("cat", "num"), False, True, 0.1),
+    "t_test": StatTestInfo(("num",), True, False, 0.05),
+    "TVD": StatTestInfo(("cat",), True, False, 0.1),
+    "wasserstein": StatTestInfo(("num",), False, True, 0.1),
+    "z": StatTestInfo(("cat",), True, False, 0.05),
+}
+DEFAULT_MIN_ROWS = 30
+
+
+def _stattest_name(value: object) -> str:
+    if not isinstance(value, str) or value not in STATTESTS:
+        raise PydanticCustomError(
+            "stattest",
+            "unknown stattest '{value}'{hint}; evidently's tests for numeric and categorical "
+            "columns are: {names}",
+            {
+                "value": str(value),
+                "hint": suggest(str(value), list(STATTESTS)),
+                "names": ", ".join(sorted(STATTESTS, key=str.lower)),
+            },
+        )
+    return value
+
+
+StatTestName = Annotated[
+    str,
+    BeforeValidator(_stattest_name),
+    WithJsonSchema({"type": "string", "enum": sorted(STATTESTS, key=str.lower)}),
+]
+Threshold = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class ColumnTest(Model):
+    """A per-column override of the monitor's method and threshold."""
+
+    method: StatTestName | None = None
+    threshold: Threshold | None = None
+
+
+class AlertWhen(Model):
+    """When a window alerts: enough drifted columns, or a large enough share of them."""
+
+    drifted_columns: int | None = Field(default=None, ge=1)
+    drift_share: float | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> AlertWhen:
+        given = [k for k in ("drifted_columns", "drift_share") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "alert_when",
+                "give exactly one of drifted_columns (a count) or drift_share (a fraction)",
+            )
+        return self
+
+
+class DriftMonitor(Model):
+    """The subject: what the monitor watches and when it alerts."""
+
+    columns: list[str] | None = Field(default=None, min_length=1)
+    method: StatTestName | None = None
+    threshold: Threshold | None = None
+    per_column: dict[str, ColumnTest] = Field(default_factory=dict)
+    correction: Literal["none", "bonferroni", "fdr"] = "none"
+    alert_when: AlertWhen = Field(default_factory=lambda: AlertWhen(drifted_columns=1))
+    for_: int = Field(default=1, ge=1, alias="for")
+
+    def test_for(self, column: str) -> tuple[str | None, float | None]:
+        """The method and threshold for ``column`` (None: evidently's choice / default)."""
+        override = self.per_column.get(column)
+        method = override.method if override and override.method else self.method
+        has_threshold = override is not None and override.threshold is not None
+        threshold = override.threshold if override and has_threshold else self.threshold
+        return method, threshold
+
+
+class DriftExpect(Model):
+    fires_within: DurationMs | None = None
+    no_alert_before_onset: bool = True
+    control_quiet: bool | None = None  # default: true when a control period is given
+    lead_time_at_least: DurationMs | None = None
+
+
+class DriftReplayBefore(Model):
+    monitor: DriftMonitor
+
+
+class DriftReplayScenario(ScenarioBase):
+    """A ``drift_replay`` scenario: data, windows, the monitor (the subject), expectations."""
+
+    subject_key = "monitor"
+
+    kind: Literal["drift_replay"]
+    reference: str = Field(min_length=1)
+    current: str = Field(min_length=1)
+    control: str | None = Field(default=None, min_length=1)
+    timestamp: str = Field(min_length=1)
+    window: DurationMs
+    min_rows: int = Field(default=DEFAULT_MIN_ROWS, ge=1)
+    onset: Timestamp | None = None
+    monitor: DriftMonitor
+    expect: DriftExpect = Field(default_factory=DriftExpect)
+    before: DriftReplayBefore | None = None
+
+    def control_quiet(self) -> bool:
+        """Whether the control period must stay quiet (default: when there is one)."""
+        if self.expect.control_quiet is None:
+            return self.control is not None
+        return self.expect.control_quiet

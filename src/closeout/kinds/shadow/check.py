@@ -1,0 +1,126 @@
+"""Static checks of a ``shadow`` scenario (lint): no data is read and no user code imported."""
+
+from __future__ import annotations
+
+from closeout.callables import check_ref
+from closeout.errors import Problem
+from closeout.kind import Locate
+from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds.shadow.spec import (
+    CLASSIFICATION_METRICS,
+    REGRESSION_METRICS,
+    CallablePredictions,
+    ColumnPredictions,
+    FilePredictions,
+    ShadowExpectation,
+    ShadowScenario,
+)
+from closeout.project import Project
+
+# Metrics that compare candidate with baseline by construction: an absolute bound is all
+# that makes sense for them.
+_PAIRWISE = {"agreement"}
+_BINARY_ONLY = {"positive_rate"}
+
+
+def check(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Problem]:
+    """Files inside the project and present, callables findable, metrics fit the task."""
+    problems = check_data_file(scenario.data, ("data",), project, locate)
+    for where, source in scenario.sources():
+        problems += _check_source(source, where, project, locate)
+    problems += _check_columns(scenario, locate)
+    for index, expectation in enumerate(scenario.expect):
+        problems += _check_expectation(scenario, expectation, index, locate)
+    if scenario.task != "binary":
+        for field in ("decision_threshold", "positive"):
+            if getattr(scenario, field) is not None:
+                problems.append(
+                    Problem(
+                        locate((field,)),
+                        field,
+                        f"applies to task: binary only, not {scenario.task}",
+                    )
+                )
+    return problems
+
+
+def _check_source(
+    source: object, where: tuple[str, ...], project: Project, locate: Locate
+) -> list[Problem]:
+    field = ".".join(where)
+    if isinstance(source, FilePredictions):
+        return check_data_file(source.file, (*where, "file"), project, locate)
+    if isinstance(source, CallablePredictions):
+        message = check_ref(source.callable_, project)
+        if message is not None:
+            return [Problem(locate((*where, "callable")), f"{field}.callable", message)]
+    return []
+
+
+def _check_columns(scenario: ShadowScenario, locate: Locate) -> list[Problem]:
+    problems: list[Problem] = []
+    if scenario.features and scenario.label in scenario.features:
+        index = scenario.features.index(scenario.label)
+        problems.append(
+            Problem(
+                locate(("features", index)),
+                f"features[{index}]",
+                f"the label '{scenario.label}' cannot be a feature",
+            )
+        )
+    for where, source in scenario.sources():
+        if isinstance(source, ColumnPredictions) and source.column == scenario.label:
+            problems.append(
+                Problem(
+                    locate((*where, "column")),
+                    ".".join(where) + ".column",
+                    f"'{source.column}' is the label column, not predictions",
+                )
+            )
+    return problems
+
+
+def _check_expectation(
+    scenario: ShadowScenario, expectation: ShadowExpectation, index: int, locate: Locate
+) -> list[Problem]:
+    field = f"expect[{index}]"
+    metric = expectation.metric
+    allowed = REGRESSION_METRICS if scenario.task == "regression" else CLASSIFICATION_METRICS
+    if metric not in allowed:
+        return [
+            Problem(
+                locate(("expect", index, "metric")),
+                f"{field}.metric",
+                f"'{metric}' does not apply to task: {scenario.task}; use one of "
+                f"{', '.join(allowed)}",
+            )
+        ]
+    if metric in _BINARY_ONLY and scenario.task != "binary":
+        return [
+            Problem(
+                locate(("expect", index, "metric")),
+                f"{field}.metric",
+                f"'{metric}' needs a positive class: it applies to task: binary only",
+            )
+        ]
+    if metric in _PAIRWISE:
+        for name in ("non_inferior", "better_than_baseline"):
+            if getattr(expectation, name) is not None:
+                return [
+                    Problem(
+                        locate(("expect", index, name)),
+                        f"{field}.{name}",
+                        f"'{metric}' already compares candidate with baseline: "
+                        "use at_least or at_most",
+                    )
+                ]
+    low, high = expectation.at_least, expectation.at_most
+    if low is not None and high is not None and low > high:
+        return [
+            Problem(
+                locate(("expect", index, "at_least")),
+                f"{field}.at_least",
+                f"at_least {low:g} is above at_most {high:g}: no value can pass",
+            )
+        ]
+    return []

@@ -1,0 +1,216 @@
+"""The ``shadow`` kind (SPEC §4.2): is the fixed model at least as good, and better where the
+incident hit?
+
+Candidate and baseline predictions are compared on the same labelled rows: absolute bounds on
+the candidate's point estimate (``at_least`` / ``at_most``) and paired-bootstrap intervals of
+the difference (``non_inferior`` / ``better_than_baseline``). The subject is ``candidate``.
+The heavy work (pandas, numpy, scipy) lives in ``_shadow_*`` modules imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from closeout.callables import parse_ref
+from closeout.models import Model, ScenarioBase
+
+CLASSIFICATION_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "positive_rate",
+    "agreement",
+)
+REGRESSION_METRICS = ("mae", "rmse", "mape", "r2")
+# "Better" means lower for losses and errors; the sign is handled for the user.
+LOWER_IS_BETTER = frozenset({"log_loss", "mae", "rmse", "mape"})
+
+MetricName = Literal[
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "log_loss",
+    "positive_rate",
+    "agreement",
+    "mae",
+    "rmse",
+    "mape",
+    "r2",
+]
+SliceValue = str | int | float | bool
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+class ColumnPredictions(Model):
+    """Predictions held in a column of ``data``."""
+
+    column: str = Field(min_length=1)
+
+    def describe(self) -> str:
+        return f"column {self.column}"
+
+
+class FilePredictions(Model):
+    """Predictions in a separate file, joined to ``data`` by row order or by the key ``on``."""
+
+    file: str = Field(min_length=1)
+    column: str = Field(min_length=1)
+    on: str | None = Field(default=None, min_length=1)
+
+    def describe(self) -> str:
+        joined = f" joined on {self.on}" if self.on else " by row order"
+        return f"{self.file}:{self.column}{joined}"
+
+
+class CallablePredictions(Model):
+    """A callable(DataFrame of features) -> predictions."""
+
+    callable_: str = Field(alias="callable", min_length=1)
+
+    @field_validator("callable_")
+    @classmethod
+    def _is_a_reference(cls, value: str) -> str:
+        try:
+            parse_ref(value)
+        except ValueError as exc:
+            raise PydanticCustomError("callable_ref", "{msg}", {"msg": str(exc)}) from None
+        return value
+
+    def describe(self) -> str:
+        return f"callable {self.callable_}"
+
+
+def _prediction_form(value: Any) -> str | None:
+    if isinstance(value, ColumnPredictions | FilePredictions | CallablePredictions):
+        return {
+            ColumnPredictions: "form:column",
+            FilePredictions: "form:file",
+            CallablePredictions: "form:callable",
+        }[type(value)]
+    if not isinstance(value, dict):
+        return None
+    if "callable" in value:
+        return "form:callable"
+    if "file" in value:
+        return "form:file"
+    return "form:column" if "column" in value else None
+
+
+Predictions = Annotated[
+    Annotated[ColumnPredictions, Tag("form:column")]
+    | Annotated[FilePredictions, Tag("form:file")]
+    | Annotated[CallablePredictions, Tag("form:callable")],
+    Discriminator(
+        _prediction_form,
+        custom_error_type="prediction_source",
+        custom_error_message=(
+            "predictions are {column: name}, {file: path, column: name[, on: key]} or "
+            "{callable: 'package.module:function'}"
+        ),
+    ),
+]
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+class Bootstrap(Model):
+    """The paired bootstrap: number of resamples and the two-sided interval's confidence."""
+
+    resamples: int = Field(default=2000, ge=100, le=1_000_000)
+    confidence: float = Field(default=0.95, gt=0, lt=1)
+
+
+class NonInferior(Model):
+    margin: float = Field(ge=0)
+
+
+class BetterThan(Model):
+    by: float = Field(default=0.0, ge=0)
+
+
+class ShadowExpectation(Model):
+    """One metric on one slice, with one or more comparisons."""
+
+    metric: MetricName
+    where: dict[str, SliceValue | list[SliceValue]] | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+    non_inferior: NonInferior | None = None
+    better_than_baseline: BetterThan | None = None
+
+    @model_validator(mode="after")
+    def _has_a_comparison(self) -> ShadowExpectation:
+        if (
+            self.at_least is None
+            and self.at_most is None
+            and self.non_inferior is None
+            and self.better_than_baseline is None
+        ):
+            raise PydanticCustomError(
+                "no_comparison",
+                "give at least one of at_least, at_most, non_inferior, better_than_baseline",
+            )
+        return self
+
+    def slice_key(self) -> str:
+        """A stable, readable name of the slice: ``all`` or ``region=EU,tier=gold``."""
+        if not self.where:
+            return "all"
+        parts = []
+        for column in sorted(self.where):
+            value = self.where[column]
+            shown = "|".join(str(v) for v in value) if isinstance(value, list) else str(value)
+            parts.append(f"{column}={shown}")
+        return ",".join(parts)
+
+    def comparisons(self) -> list[str]:
+        names = ("at_least", "at_most", "non_inferior", "better_than_baseline")
+        return [name for name in names if getattr(self, name) is not None]
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+class ShadowBefore(Model):
+    candidate: Predictions
+
+
+class ShadowScenario(ScenarioBase):
+    """A ``shadow`` scenario: labelled data, baseline and candidate predictions, expectations."""
+
+    subject_key = "candidate"
+
+    kind: Literal["shadow"]
+    data: str = Field(min_length=1)
+    label: str = Field(min_length=1)
+    task: Literal["binary", "multiclass", "regression"]
+    features: list[str] | None = Field(default=None, min_length=1)
+    baseline: Predictions
+    candidate: Predictions
+    positive: SliceValue | None = None
+    decision_threshold: float | None = Field(default=None, ge=0, le=1)
+    average: Literal["macro", "weighted", "micro"] = "macro"
+    bootstrap: Bootstrap = Field(default_factory=Bootstrap)
+    expect: list[ShadowExpectation] = Field(min_length=1)
+    before: ShadowBefore | None = None
+
+    def sources(self) -> list[tuple[tuple[str, ...], Any]]:
+        """Every prediction source with its location in the file."""
+        found: list[tuple[tuple[str, ...], Any]] = [
+            (("baseline",), self.baseline),
+            (("candidate",), self.candidate),
+        ]
+        if self.before is not None:
+            found.append((("before", "candidate"), self.before.candidate))
+        return found

@@ -1,0 +1,1 @@
+"""The ``synthetic`` kind: ``kind.py`` is the entry, ``spec.py`` the YAML model."""

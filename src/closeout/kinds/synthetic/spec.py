@@ -1,0 +1,366 @@
+"""The ``synthetic`` kind (SPEC §4.4): does the fixed code hold over generated data?
+
+The subject is ``function``: a transform (DataFrame -> DataFrame) checked against properties,
+or a validator (DataFrame -> accept/reject) checked against clean frames and injected faults.
+This module holds only the YAML model and the kind object; generation (hypothesis, pandas)
+lives in the private ``_synthetic_*`` modules, imported inside ``run``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal, NoReturn
+
+from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
+from closeout.kinds.synthetic.values import bound_value, check_dtype_name, coerce
+from closeout.models import Model, ScenarioBase, suggest
+
+ColumnKind = Literal["float", "int", "str", "bool", "category", "datetime"]
+Scalar = bool | int | float | str
+
+
+def _not_bool(value: object) -> object:
+    # YAML `true` must not silently become the bound 1.
+    if isinstance(value, bool):
+        raise PydanticCustomError(
+            "bound", "expected a number or a timestamp, got {value}", {"value": value}
+        )
+    return value
+
+
+Bound = Annotated[
+    int | float | str,
+    BeforeValidator(_not_bool),
+    WithJsonSchema({"type": ["number", "string"]}),
+]
+
+
+class Column(Model):
+    """One generated column: its dtype and what values it may take."""
+
+    dtype: ColumnKind
+    min: Bound | None = None
+    max: Bound | None = None
+    nulls: bool = False
+    values: list[Scalar] | None = Field(default=None, min_length=1)
+    unique: bool = False
+    min_length: int = Field(default=0, ge=0, le=1000)
+    max_length: int = Field(default=20, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Column:
+        if self.dtype in ("str", "bool", "category") and (
+            self.min is not None or self.max is not None
+        ):
+            hint = "; use min_length/max_length for text" if self.dtype == "str" else ""
+            _fail(
+                "max" if self.min is None else "min",
+                f"min/max do not apply to {self.dtype} columns{hint}",
+            )
+        if self.dtype == "category" and not self.values:
+            _fail("values", "a category column needs its values: [A, B, ...]")
+        if self.dtype == "bool" and self.values is not None:
+            _fail("values", "a bool column takes no values (it is true or false)")
+        if self.min_length > self.max_length:
+            _fail(
+                "max_length", f"max_length {self.max_length} is below min_length {self.min_length}"
+            )
+        low, high = self.bound("min"), self.bound("max")
+        if low is not None and high is not None and low > high:
+            _fail("max", f"contradictory bounds: min {self.min} is above max {self.max}")
+        for value in self.values or []:
+            self._check_value(value, low, high)
+        if self.values is not None and len(set(map(repr, self.values))) != len(self.values):
+            _fail("values", "values are listed twice")
+        return self
+
+    def bound(self, which: str) -> float | None:
+        """``min`` or ``max`` as a number (epoch seconds for datetime), checked for the dtype."""
+        raw = getattr(self, which)
+        if raw is None or self.dtype not in ("float", "int", "datetime"):
+            return None
+        result = bound_value(self.dtype, raw)
+        if isinstance(result, str):
+            _fail(which, result)
+        return float(result)
+
+    def _check_value(self, value: Scalar, low: float | None, high: float | None) -> None:
+        if self.dtype == "str" and not isinstance(value, str):
+            _fail("values", f"{value!r} is not text; quote it or use dtype category")
+        if self.dtype in ("category", "str"):
+            return
+        try:
+            cell = coerce(self.dtype, value)
+        except ValueError as exc:
+            _fail("values", str(exc))
+        number = cell / 1e9 if self.dtype == "datetime" else float(cell)
+        if not math.isfinite(number):
+            _fail("values", f"{value!r} is not a finite value; use nulls: true for missing values")
+        if (low is not None and number < low) or (high is not None and number > high):
+            _fail("values", f"value {value!r} is outside [min, max]: contradictory bounds")
+
+
+def _fail(key: str, message: str) -> NoReturn:
+    raise PydanticCustomError("synthetic", "{message}", {"message": message, "key": key})
+
+
+class Rows(Model):
+    min: int = Field(default=1, ge=0, le=100_000)
+    max: int = Field(default=100, ge=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rows:
+        if self.min > self.max:
+            _fail("max", f"contradictory bounds: rows.min {self.min} is above rows.max {self.max}")
+        return self
+
+
+class EdgeCaseFile(Model):
+    """An edge case read from a CSV or Parquet file (every generated column, nothing else)."""
+
+    file: str = Field(min_length=1)
+
+
+EdgeCase = Annotated[
+    Annotated[list[dict[str, Any]], Tag("form:rows")] | Annotated[EdgeCaseFile, Tag("form:file")],
+    Discriminator(lambda value: "form:file" if isinstance(value, dict) else "form:rows"),
+]
+
+# --------------------------------------------------------------------------- properties
+
+PROPERTY_NAMES = (
+    "no_exception",
+    "no_nulls",
+    "in_range",
+    "row_count",
+    "columns_preserved",
+    "dtype",
+    "check",
+)
+_BARE = ("no_exception", "columns_preserved")
+
+
+def _property_form(value: object) -> object:
+    """Name the property forms; unknown names get a suggestion, bare ones a usage hint."""
+    if isinstance(value, dict) and len(value) == 1:
+        key, inner = next(iter(value.items()))
+        if key in _BARE and inner is True:
+            return key
+        if key not in PROPERTY_NAMES:
+            raise PydanticCustomError(
+                "property",
+                "unknown property '{name}'{hint}",
+                {"name": str(key), "hint": suggest(str(key), PROPERTY_NAMES)},
+            )
+        return value
+    if isinstance(value, str):
+        if value in _BARE:
+            return value
+        if value in PROPERTY_NAMES:
+            raise PydanticCustomError(
+                "property",
+                "property '{name}' needs an argument, e.g. {example}",
+                {"name": value, "example": _EXAMPLES[value]},
+            )
+        raise PydanticCustomError(
+            "property",
+            "unknown property '{name}'{hint}",
+            {"name": value, "hint": suggest(value, PROPERTY_NAMES)},
+        )
+    raise PydanticCustomError(
+        "property",
+        "a property is a name (no_exception) or a mapping with one key, like {example}",
+        {"example": _EXAMPLES["no_nulls"]},
+    )
+
+
+_EXAMPLES = {
+    "no_nulls": "{no_nulls: [income]}",
+    "in_range": "{in_range: {income: [0, 1000000]}}",
+    "row_count": "{row_count: preserved}",
+    "dtype": "{dtype: {income: float64}}",
+    "check": '{check: "tests/properties.py:income_is_in_euros"}',
+}
+
+
+class NoNulls(Model):
+    no_nulls: list[str] = Field(min_length=1)
+
+
+class InRange(Model):
+    in_range: dict[str, tuple[Bound, Bound]] = Field(min_length=1)
+
+
+class RowCount(Model):
+    row_count: Literal["preserved", "at_most_input"]
+
+
+class DtypeIs(Model):
+    dtype: dict[str, Annotated[str, BeforeValidator(check_dtype_name)]] = Field(min_length=1)
+
+
+class CheckCallable(Model):
+    check: str = Field(min_length=1)
+
+
+def _property_tag(value: object) -> str | None:
+    if isinstance(value, str):
+        return f"form:{value}"
+    if isinstance(value, dict) and value:
+        return f"form:{next(iter(value))}"
+    return None
+
+
+Property = Annotated[
+    Annotated[
+        Annotated[Literal["no_exception"], Tag("form:no_exception")]
+        | Annotated[Literal["columns_preserved"], Tag("form:columns_preserved")]
+        | Annotated[NoNulls, Tag("form:no_nulls")]
+        | Annotated[InRange, Tag("form:in_range")]
+        | Annotated[RowCount, Tag("form:row_count")]
+        | Annotated[DtypeIs, Tag("form:dtype")]
+        | Annotated[CheckCallable, Tag("form:check")],
+        Discriminator(_property_tag),
+    ],
+    BeforeValidator(_property_form),
+]
+
+# --------------------------------------------------------------------------- faults
+
+Rate = Annotated[float, Field(gt=0, le=1)]
+
+
+class NullsFault(Model):
+    inject: Literal["nulls"]
+    column: str
+    rate: Rate | None = None
+
+
+class OutOfRangeFault(Model):
+    inject: Literal["out_of_range"]
+    column: str
+    value: Bound
+    rate: Rate | None = None
+
+
+class ScaleFault(Model):
+    inject: Literal["scale"]
+    column: str
+    factor: float
+    rate: Rate | None = None
+
+
+class DropColumnFault(Model):
+    inject: Literal["drop_column"]
+    column: str
+
+
+class DuplicateRowsFault(Model):
+    inject: Literal["duplicate_rows"]
+    rate: Rate | None = None
+
+
+class DtypeFault(Model):
+    inject: Literal["dtype"]
+    column: str
+    to: Literal["str", "float", "int", "category"]
+
+
+class NewCategoryFault(Model):
+    inject: Literal["new_category"]
+    column: str
+    value: str | int
+    rate: Rate | None = None
+
+
+FAULT_NAMES = (
+    "nulls",
+    "out_of_range",
+    "scale",
+    "drop_column",
+    "duplicate_rows",
+    "dtype",
+    "new_category",
+)
+
+
+def _fault_form(value: object) -> object:
+    if not isinstance(value, dict):
+        raise PydanticCustomError(
+            "fault", "a fault is a mapping like {inject: nulls, column: income, rate: 0.3}"
+        )
+    name = value.get("inject")
+    if name is None:
+        raise PydanticCustomError(
+            "fault",
+            "missing required field (one of {names})",
+            {"names": ", ".join(FAULT_NAMES), "key": "inject"},
+        )
+    if name not in FAULT_NAMES:
+        raise PydanticCustomError(
+            "fault",
+            "unknown fault '{name}'{hint}; faults: {names}",
+            {
+                "name": str(name),
+                "hint": suggest(str(name), FAULT_NAMES),
+                "names": ", ".join(FAULT_NAMES),
+                "key": "inject",
+            },
+        )
+    return value
+
+
+Fault = Annotated[
+    Annotated[
+        Annotated[NullsFault, Tag("nulls")]
+        | Annotated[OutOfRangeFault, Tag("out_of_range")]
+        | Annotated[ScaleFault, Tag("scale")]
+        | Annotated[DropColumnFault, Tag("drop_column")]
+        | Annotated[DuplicateRowsFault, Tag("duplicate_rows")]
+        | Annotated[DtypeFault, Tag("dtype")]
+        | Annotated[NewCategoryFault, Tag("new_category")],
+        Discriminator(
+            lambda value: (
+                value.get("inject") if isinstance(value, dict) else getattr(value, "inject", None)
+            )
+        ),
+    ],
+    BeforeValidator(_fault_form),
+]
+
+
+class ValidatorExpect(Model):
+    accepts_clean: bool = True
+    rejects: Literal["all"] | list[Annotated[int, Field(ge=0)]] = "all"
+
+
+class SyntheticBefore(Model):
+    function: str = Field(min_length=1)
+
+
+class SyntheticScenario(ScenarioBase):
+    """A ``synthetic`` scenario: generated frames, the subject function and its properties.
+
+    Besides SPEC §4.4: ``min_length``/``max_length`` bound generated text (default 0..20); an
+    edge case may be ``{file: path.csv}`` (every generated column, a naive timestamp read as
+    UTC) instead of a list of rows, and a column missing from a written row is null; ``rate``
+    is optional on every row fault (without it: one row, except ``scale``, a unit change,
+    which touches every row). Open bounds: floats and ints range over their whole type,
+    datetimes over 2000-01-01..2030-01-01.
+    """
+
+    subject_key = "function"
+
+    kind: Literal["synthetic"]
+    function: str = Field(min_length=1)
+    mode: Literal["transform", "validator"] = "transform"
+    columns: dict[str, Column] = Field(min_length=1)
+    rows: Rows = Field(default_factory=Rows)
+    examples: int = Field(default=100, ge=1, le=100_000)
+    edge_cases: list[EdgeCase] = Field(default_factory=list)
+    properties: list[Property] = Field(default_factory=list)
+    faults: list[Fault] = Field(default_factory=list)
+    expect: ValidatorExpect | None = None
+    before: SyntheticBefore | None = None

@@ -1,0 +1,166 @@
+"""The threshold chart: each series over the evaluation grid, rule thresholds dashed,
+firing intervals shaded. Static SVG: small, diffable, opens anywhere."""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from closeout._time import format_duration_ms, from_ms
+from closeout.kinds._toolkit.svg import WIDTH, write_svg
+from closeout.kinds._toolkit.svg import scale as _scale
+from closeout.kinds.threshold import promql
+
+PANEL_HEIGHT = 170
+MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, GAP = 70, 20, 40, 40
+COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+
+
+def threshold_chart(
+    path: Path,
+    scenario: Any,
+    rules: list[Any],
+    series: dict[str, promql.Series],
+    traces: dict[str, promql.AlertTrace],
+    grid: range,
+    start_ms: int,
+    side: str,
+    title: str,
+) -> None:
+    """Each series over the grid, its rule thresholds dashed, firing intervals shaded."""
+    names = list(series)
+    height = MARGIN_TOP + len(names) * (PANEL_HEIGHT + GAP) + 30
+    t0, t1 = grid.start, max(grid.stop - grid.step, grid.start + 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="{MARGIN_LEFT}" y="20" font-size="14" font-weight="bold">'
+        f"{escape(title)}: {escape(side)} rules</text>",
+    ]
+    alerts = [rule.alert for rule in rules]
+    for index, name in enumerate(names):
+        top = MARGIN_TOP + index * (PANEL_HEIGHT + GAP)
+        parts += _panel(
+            name,
+            series[name],
+            rules,
+            traces,
+            alerts,
+            grid,
+            (t0, t1),
+            top,
+            scenario.lookback,
+            start_ms,
+        )
+    parts.append(_legend(alerts, height - 12))
+    parts.append("</svg>")
+    write_svg(path, "\n".join(parts))
+
+
+def _panel(
+    name: str,
+    series: promql.Series,
+    rules: list[Any],
+    traces: dict[str, promql.AlertTrace],
+    alerts: list[str],
+    grid: range,
+    span: tuple[int, int],
+    top: int,
+    lookback: int,
+    start_ms: int,
+) -> list[str]:
+    values = [series.value_at(t, lookback) for t in grid]
+    thresholds = [
+        (rule.alert, c.threshold)
+        for rule in rules
+        for c in promql.comparisons(promql.parse_expr(rule.expr))
+        if c.series == name and math.isfinite(c.threshold)
+    ]
+    finite = [v for v in values if v is not None and math.isfinite(v)] + [t for _, t in thresholds]
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    if high == low:
+        low, high = low - 1, high + 1
+    pad = (high - low) * 0.08
+    low, high = low - pad, high + pad
+    x = _scale(span[0], span[1], MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
+    y = _scale(low, high, top + PANEL_HEIGHT, top)
+    out = [
+        f'<text x="{MARGIN_LEFT}" y="{top - 6}" font-weight="bold">{escape(name)}</text>',
+        f'<rect x="{MARGIN_LEFT}" y="{top}" width="{WIDTH - MARGIN_LEFT - MARGIN_RIGHT}" '
+        f'height="{PANEL_HEIGHT}" fill="none" stroke="#999"/>',
+    ]
+    for alert_index, alert in enumerate(alerts):
+        color = COLORS[alert_index % len(COLORS)]
+        for begin, end in traces[alert].intervals(grid.step):
+            stop = end if end is not None else span[1]
+            out.append(
+                f'<rect x="{x(begin):.1f}" y="{top}" width="{max(x(stop) - x(begin), 1):.1f}" '
+                f'height="{PANEL_HEIGHT}" fill="{color}" opacity="0.15">'
+                f"<title>{escape(alert)} firing</title></rect>"
+            )
+    for alert, threshold in thresholds:
+        color = COLORS[alerts.index(alert) % len(COLORS)]
+        out.append(
+            f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y(threshold):.1f}" '
+            f'y2="{y(threshold):.1f}" stroke="{color}" stroke-dasharray="6 4"/>'
+        )
+        out.append(
+            f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y(threshold) - 3:.1f}" '
+            f'text-anchor="end" fill="{color}">{escape(alert)} {threshold:g}</text>'
+        )
+    out += _polylines(list(grid), values, x, y)
+    out += _axes(low, high, span, x, y, top, start_ms)
+    return out
+
+
+def _polylines(times: list[int], values: list[float | None], x: Any, y: Any) -> list[str]:
+    lines: list[list[str]] = []
+    current: list[str] = []
+    for t, v in zip(times, values, strict=True):
+        if v is None or not math.isfinite(v):
+            if current:
+                lines.append(current)
+            current = []
+            continue
+        current.append(f"{x(t):.1f},{y(v):.1f}")
+    if current:
+        lines.append(current)
+    return [
+        f'<polyline fill="none" stroke="#333" stroke-width="1.5" points="{" ".join(p)}"/>'
+        for p in lines
+    ]
+
+
+def _axes(
+    low: float, high: float, span: tuple[int, int], x: Any, y: Any, top: int, start_ms: int
+) -> list[str]:
+    out = []
+    for value in (low, (low + high) / 2, high):
+        out.append(
+            f'<text x="{MARGIN_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+            f"{value:.3g}</text>"
+        )
+    anchors: dict[float, str] = {0: "start", 1: "end"}
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
+        t = int(span[0] + fraction * (span[1] - span[0]))
+        label = from_ms(t).strftime("%m-%d %H:%M") if start_ms else format_duration_ms(t - span[0])
+        out.append(
+            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 14}" '
+            f'text-anchor="{anchors.get(fraction, "middle")}">{escape(label)}</text>'
+        )
+    return out
+
+
+def _legend(alerts: list[str], baseline: int) -> str:
+    items = []
+    for index, alert in enumerate(alerts):
+        color = COLORS[index % len(COLORS)]
+        left = MARGIN_LEFT + index * 200
+        items.append(
+            f'<rect x="{left}" y="{baseline - 9}" width="12" height="10" fill="{color}" '
+            f'opacity="0.4"/><text x="{left + 16}" y="{baseline}">{escape(alert)} firing</text>'
+        )
+    return "".join(items)
