@@ -134,7 +134,7 @@ class Kind(ABC, Generic[ScenarioT]):
 
     def run(self, scenario: ScenarioT, subject: Any, context: RunContext) -> KindResult:
         """Run ``subject`` against the scenario's data and expectations (via ``engine``)."""
-        engine: Engine = importlib.import_module(self.engine)  # type: ignore[assignment]
+        engine: Engine = importlib.import_module(self.engine)
         return engine.run(scenario, subject, context)
 
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
@@ -151,6 +151,10 @@ class Kind(ABC, Generic[ScenarioT]):
 
 
 MAX_FIGURES = 8
+
+
+#: Any kind, whatever its scenario model (what the registry hands out).
+AnyKind = Kind[Any]
 
 
 def generic_figures(metrics: Mapping[str, Any]) -> Figures:

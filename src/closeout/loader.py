@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from closeout import _yaml
 from closeout.errors import Location, Problem, ScenarioError, field_path, is_location_tag
-from closeout.kind import Kind
+from closeout.kind import AnyKind
 from closeout.kinds import all_kind_names, get_kind, kind_names
 from closeout.models import IDENTIFIER, Postmortem, ScenarioBase, suggest
 from closeout.project import Project
@@ -33,7 +33,7 @@ class LoadedScenario:
     display: str
     incident: str
     name: str
-    kind: Kind
+    kind: AnyKind
     model: ScenarioBase
     postmortem: Postmortem
     sha256: str
@@ -309,7 +309,7 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
     )
 
 
-def _kind_of(raw: Any, display: str) -> Kind:
+def _kind_of(raw: Any, display: str) -> AnyKind:
     value = raw.get("kind")
     where = locate(raw, ("kind",), display)
     if value is None:

@@ -15,7 +15,7 @@ from functools import cache
 from importlib import metadata
 
 from closeout.errors import CloseoutError
-from closeout.kind import Kind
+from closeout.kind import AnyKind, Kind
 
 ENTRY_POINT_GROUP = "closeout.kinds"
 
@@ -57,7 +57,7 @@ def _available(target: str) -> bool:
 
 
 @cache
-def get_kind(name: str) -> Kind:  # type: ignore[type-arg]
+def get_kind(name: str) -> AnyKind:
     """The kind registered under ``name``; KeyError when there is none."""
     module_name, _, attribute = _registered()[name].partition(":")
     try:
@@ -73,7 +73,7 @@ def get_kind(name: str) -> Kind:  # type: ignore[type-arg]
     return kind
 
 
-def find_kind(name: str) -> Kind | None:  # type: ignore[type-arg]
+def find_kind(name: str) -> AnyKind | None:
     """The kind registered under ``name``, or None when it is unknown or cannot be loaded."""
     if name not in _registered():
         return None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from closeout.callables import source_file
+from closeout.callables import parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kind import Figures, Kind, Locate
 from closeout.kinds.shadow import check, figures
@@ -19,7 +19,6 @@ from closeout.kinds.shadow.spec import (
     CallablePredictions,
     FilePredictions,
     ShadowScenario,
-    parse_ref,
 )
 from closeout.project import Project
 

@@ -56,26 +56,3 @@ def _interval(pair: list[Any]) -> str:
     if len(begin) == len(end) == 16 and end[:10] == begin[:10]:
         end = end[11:]
     return f"{begin} → {end}"
-
-
-def _relative(value: object) -> bool:
-    """A threshold scenario without ``start`` counts time from 0: its times are 1970 ones."""
-    return isinstance(value, str) and value.startswith("1970-01-01T")
-
-
-def _moment(value: object) -> str:
-    """A firing time: the date and time, or the offset from 0 for a scenario without start."""
-    if _relative(value):
-        try:
-            return duration(parse_aware(str(value)).timestamp())
-        except ValueError:
-            return str(value)
-    return stamp(value)
-
-
-def _interval(pair: list[Any]) -> str:
-    begin = _moment(pair[0]) if pair else "?"
-    end = _moment(pair[1]) if len(pair) > 1 and pair[1] is not None else "end"
-    if len(begin) == len(end) == 16 and end[:10] == begin[:10]:
-        end = end[11:]
-    return f"{begin} → {end}"
