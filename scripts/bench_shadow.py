@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from closeout.kinds.shadow import bootstrap
-from closeout.kinds.shadow import metrics
+from closeout.kinds.shadow import bootstrap, metrics
 from closeout.kinds.shadow.encode import Output, Truth
 
 ROWS = 100_000

@@ -17,6 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from closeout.loader import load_scenario
+from closeout.project import load_project
+from closeout.runner import run_loaded
+
 TARGET_S = 10.0
 POSTMORTEM = """\
 id: INC-BENCH
@@ -75,10 +79,6 @@ def project(root: Path) -> None:
 
 
 def run(root: Path, name: str) -> tuple[float, Any]:
-    from closeout.loader import load_scenario
-    from closeout.project import load_project
-    from closeout.runner import run_loaded
-
     project_ = load_project(root)
     started = time.perf_counter()
     loaded = load_scenario(project_, root / "scenarios" / "INC-BENCH" / f"{name}.yaml")

@@ -6,8 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from closeout.kinds._toolkit.svg import scale as _scale
-from closeout.kinds._toolkit.svg import write_svg as _write_atomic
+from closeout.kinds._toolkit.svg import scale, write_svg
 
 WIDTH = 900
 ROW = 46
@@ -19,7 +18,7 @@ OUTCOME_COLORS = {"pass": "#2ca02c", "fail": "#d62728", "inconclusive": "#ff7f0e
 def difference_chart(path: Path, comparisons: list[dict[str, Any]], title: str) -> None:
     """One row per compared metric and slice: the improvement, its interval, the bound."""
     low, high = _domain(comparisons)
-    x = _scale(low, high, LEFT, WIDTH - RIGHT)
+    x = scale(low, high, LEFT, WIDTH - RIGHT)
     height = TOP + ROW * len(comparisons) + 50
     confidence = comparisons[0]["confidence"] if comparisons else 0.95
     parts = [
@@ -37,7 +36,7 @@ def difference_chart(path: Path, comparisons: list[dict[str, Any]], title: str) 
         parts += _row(entry, TOP + index * ROW + ROW // 2, x)
     parts += _axis(low, high, x, height - 30)
     parts.append("</svg>")
-    _write_atomic(path, "\n".join(parts))
+    write_svg(path, "\n".join(parts))
 
 
 def _bounds(entry: dict[str, Any]) -> list[tuple[str, float]]:

@@ -1,4 +1,9 @@
-"""Key figures of a shadow run (SPEC §8): point estimates and intervals per metric and slice."""
+"""Key figures of a shadow run (SPEC §8): point estimates and intervals per metric and slice.
+
+Figures are read from sealed records of every version: a number may be a float, None (not
+defined, e.g. agreement has no baseline) or a non-finite number's string, in the policy's
+spelling (``"NaN"``) or the one v0.1 wrote (``"nan"``); ``closeout._numbers`` reads both.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from closeout._format import number
+from closeout._numbers import decode_number, is_nonfinite_marker
 from closeout.kind import Figures
 
 
@@ -23,17 +29,22 @@ def figures(metrics: Mapping[str, Any]) -> Figures:
 
 
 def _estimate(entry: dict[str, Any]) -> str:
-    text = f"candidate {number(entry.get('candidate'))}"
+    text = f"candidate {number(_read(entry.get('candidate')))}"
     if entry.get("baseline") is not None:
-        text += f" vs baseline {number(entry.get('baseline'))}"
-    interval = entry.get("interval") or []
-    improvement = entry.get("improvement")
-    if isinstance(improvement, int | float):
+        text += f" vs baseline {number(_read(entry.get('baseline')))}"
+    interval = [decode_number(v) for v in entry.get("interval") or []]
+    improvement = decode_number(entry.get("improvement"))
+    if improvement is not None:
         text += f"; improvement {improvement:+.4g}"
-        if len(interval) == 2 and all(isinstance(v, int | float) for v in interval):
+        if len(interval) == 2 and interval[0] is not None and interval[1] is not None:
             confidence = entry.get("confidence")
             level = f" {confidence:.0%}" if isinstance(confidence, int | float) else ""
             text += f" [{interval[0]:+.4g}, {interval[1]:+.4g}]{level}"
     if entry.get("rows") is not None:
         text += f" (n={number(entry['rows'])})"
     return text
+
+
+def _read(value: Any) -> Any:
+    """A non-finite number's string, in either spelling, as the float it stands for."""
+    return decode_number(value) if is_nonfinite_marker(value) else value

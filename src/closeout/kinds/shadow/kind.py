@@ -1,8 +1,9 @@
 """The ``shadow`` kind (SPEC §4.2): is the fixed model at least as good, and better where it hurt?
 
 Entry module: the ``KIND`` object the registry names. The YAML model is ``spec``, lint's
-checks ``check``; the engine (``run`` with data, encode, metrics, bootstrap, verdicts,
-chart) is imported only while a scenario runs.
+checks ``check``, the report's key figures ``figures`` and the ``closeout init`` scaffold
+``template.yaml``; none of them imports NumPy or pandas. The engine (``run`` with data,
+encode, metrics, bootstrap, verdicts, chart) is imported only while a scenario runs.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from closeout.kinds.shadow.chart import difference_chart
 from closeout.kinds.shadow.data import load_data, load_output, slice_rows
 from closeout.kinds.shadow.encode import Output, Truth
 from closeout.kinds.shadow.spec import LOWER_IS_BETTER, ShadowExpectation, ShadowScenario
-from closeout.kinds.shadow.verdicts import Estimate, finite_or_none, judge
+from closeout.kinds.shadow.verdicts import Estimate, judge
 from closeout.models import Outcome
 
 _REPORTED = {
@@ -191,14 +191,14 @@ def _summary(scenario: ShadowScenario, part: SliceRun) -> dict[str, Any]:
     """Rows, point estimates of every metric of the task, agreement and McNemar."""
     table: dict[str, Any] = {}
     for metric in _REPORTED[scenario.task]:
-        row = {}
+        row: dict[str, float | None] = {}
         for role, output in (("candidate", part.candidate), ("baseline", part.baseline)):
             try:
-                row[role] = finite_or_none(
-                    metrics.point(metric, part.data, output, scenario.average)
-                )
+                # A NaN (roc_auc on a slice of one class) stays a float: evidence writes it
+                # by the one non-finite policy (closeout._numbers), not as null.
+                row[role] = metrics.point(metric, part.data, output, scenario.average)
             except DataError:
-                row[role] = None  # e.g. log_loss of class labels: not computable
+                row[role] = None  # not defined: e.g. log_loss of class labels
         table[metric] = row
     summary: dict[str, Any] = {"rows": part.rows, "metrics": table}
     if scenario.task != "regression":

@@ -4,7 +4,9 @@ incident hit?
 Candidate and baseline predictions are compared on the same labelled rows: absolute bounds on
 the candidate's point estimate (``at_least`` / ``at_most``) and paired-bootstrap intervals of
 the difference (``non_inferior`` / ``better_than_baseline``). The subject is ``candidate``.
-The heavy work (pandas, numpy, scipy) lives in ``_shadow_*`` modules imported inside ``run``.
+This module is only the YAML model (pydantic, no NumPy): lint and ``schema`` read it cheaply.
+The engine (pandas, NumPy, scipy) is ``run`` and the modules it uses, imported when a scenario
+runs.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ baseline - candidate for metrics where lower is better) and its two-sided interv
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from closeout.kinds.shadow.spec import LOWER_IS_BETTER, ShadowExpectation
@@ -25,8 +24,10 @@ class Estimate:
     slice_key: str
     rows: int
     candidate: float
-    baseline: float | None  # None for agreement (a comparison in itself)
-    low: float | None = None  # interval of the improvement; None without a bootstrap
+    # None means "not defined", never a stand-in for NaN: agreement has no baseline (it is a
+    # comparison in itself), and an expectation without a comparison has no interval.
+    baseline: float | None
+    low: float | None = None  # interval of the improvement
     high: float | None = None
     confidence: float = 0.95
     resamples: int = 0
@@ -130,8 +131,3 @@ def _interval(label: str, rule: str, bound: float, shown: str, estimate: Estimat
 def _percent(confidence: float) -> str:
     text = f"{confidence * 100:.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def finite_or_none(value: float | None) -> float | None:
-    """JSON-safe: NaN and infinities become None."""
-    return value if value is not None and math.isfinite(value) else None

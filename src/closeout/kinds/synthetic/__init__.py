@@ -1,1 +1,1 @@
-"""The ``synthetic`` kind: ``kind.py`` is the entry, ``spec.py`` the YAML model."""
+"""The ``synthetic`` kind: ``kind`` is the entry, ``spec`` and ``columns`` the YAML model."""

@@ -15,9 +15,9 @@ from closeout.callables import check_ref, parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kind import Locate
 from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds.synthetic.columns import Column
 from closeout.kinds.synthetic.spec import (
     CheckCallable,
-    Column,
     DropColumnFault,
     DtypeFault,
     DuplicateRowsFault,

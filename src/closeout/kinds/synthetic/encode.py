@@ -1,17 +1,21 @@
 """Counterexamples: any DataFrame as JSON-safe data, a readable table and a pandas literal.
 
 The JSON form is row-oriented, in the shape ``edge_cases`` reads, so a counterexample can be
-pasted into the scenario as an edge case. NaN, infinities and NaT are the explicit string
-markers ``"NaN"``, ``"inf"``, ``"-inf"``, ``"NaT"``; other missing values (None, pd.NA) are
-``null``. The frame is capped at ``MAX_ROWS`` rows; the true row count is kept.
+pasted into the scenario as an edge case. NaN and the infinities are written as the evidence
+policy says (``closeout._numbers``: ``"NaN"``, ``"Infinity"``, ``"-Infinity"``), a missing
+timestamp as ``"NaT"``; other missing values (None, pd.NA) are ``null``. The frame is capped
+at ``MAX_ROWS`` rows; the true row count is kept.
+
+Rendering (the table, the pandas literal) also reads counterexamples written before that
+policy, whose infinities are ``"inf"`` and ``"-inf"``.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
-from closeout.kinds.synthetic.values import NAN, NAT, NEG_INF, POS_INF, iso_ns
+from closeout._numbers import NAN, NEG_INF, POS_INF, encode_float
+from closeout.kinds.synthetic.values import NAT, iso_ns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,6 +23,16 @@ if TYPE_CHECKING:
 MAX_ROWS = 50
 TABLE_ROWS = 20  # rows printed in a failure report (the evidence keeps up to MAX_ROWS)
 CELL_WIDTH = 24
+# The float markers a counterexample may hold, written now or before the policy, as Python.
+_FLOAT_LITERALS = {
+    NAN: "float('nan')",
+    POS_INF: "float('inf')",
+    NEG_INF: "float('-inf')",
+    "inf": "float('inf')",
+    "-inf": "float('-inf')",
+}
+# Text that a reader could take for a marker or a null, so the table quotes it.
+_CONFUSABLE = {*_FLOAT_LITERALS, NAT, "null", ""}
 
 
 def encode_frame(frame: pd.DataFrame) -> dict[str, Any]:
@@ -73,11 +87,7 @@ def json_scalar(value: Any) -> Any:
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()  # numpy scalar
     if isinstance(value, float):
-        if math.isnan(value):
-            return NAN
-        if math.isinf(value):
-            return POS_INF if value > 0 else NEG_INF
-        return value
+        return encode_float(value)
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, pd.Timestamp):
@@ -123,7 +133,7 @@ def _cell_text(value: Any, dtype: str) -> str:
     marker_column = dtype.startswith(("float", "Float", "datetime64"))
     # Text that could be mistaken for a marker, a null or padding is quoted.
     if isinstance(value, str) and not marker_column:
-        confusable = value in (NAN, NAT, POS_INF, NEG_INF, "null", "") or value != value.strip()
+        confusable = value in _CONFUSABLE or value != value.strip()
         if confusable or not value.isprintable():
             text = repr(value)
     return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 3] + "..."
@@ -154,5 +164,5 @@ def _py(value: Any, dtype: str) -> str:
     if dtype.startswith("datetime64"):
         return "pd.NaT" if value == NAT else f"pd.Timestamp({value!r})"
     if dtype.startswith(("float", "Float")) and isinstance(value, str):
-        return {NAN: "float('nan')", POS_INF: "float('inf')", NEG_INF: "float('-inf')"}[value]
+        return _FLOAT_LITERALS[value]
     return repr(value)

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from closeout.errors import DataError
-from closeout.kinds.synthetic.spec import Column, EdgeCaseFile, SyntheticScenario
+from closeout.kinds._toolkit.data import read_frame
+from closeout.kinds.synthetic.columns import Column
+from closeout.kinds.synthetic.spec import EdgeCaseFile, SyntheticScenario
 from closeout.kinds.synthetic.values import coerce
 from closeout.models import suggest
 from closeout.project import Project
@@ -40,6 +42,10 @@ class Generated:
 
     frame: pd.DataFrame
     rows: list[Row]
+
+
+#: The scenario's edge cases as frames, each labelled ``edge_cases[i]``.
+EdgeFrames = list[tuple[str, Generated]]
 
 
 def build_series(column: Column, cells: list[Any]) -> pd.Series:
@@ -107,9 +113,9 @@ def frame_from_rows(columns: dict[str, Column], rows: list[Row]) -> pd.DataFrame
 # --------------------------------------------------------------------------- edge cases
 
 
-def edge_case_frames(scenario: SyntheticScenario, project: Project) -> list[tuple[str, Generated]]:
+def edge_case_frames(scenario: SyntheticScenario, project: Project) -> EdgeFrames:
     """Every edge case, labelled ``edge_cases[i]``; a column missing from a row is null."""
-    cases = []
+    cases: EdgeFrames = []
     for index, case in enumerate(scenario.edge_cases):
         label = f"edge_cases[{index}]"
         if isinstance(case, EdgeCaseFile):
@@ -130,8 +136,6 @@ def edge_case_frames(scenario: SyntheticScenario, project: Project) -> list[tupl
 def _file_cells_by_column(
     columns: dict[str, Column], relative: str, project: Project
 ) -> dict[str, list[Any]]:
-    from closeout.kinds._toolkit.data import read_frame
-
     try:
         path = project.resolve_inside(relative)
     except ValueError as exc:

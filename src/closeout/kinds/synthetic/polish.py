@@ -1,13 +1,13 @@
 """A last, deterministic shrink of a generated counterexample, after hypothesis' own.
 
 hypothesis shrinks the rows it drew itself very well, but not the bulk rows a numpy
-generator filled (see ``_synthetic_strategies``): a failure found in bulk rows can come
-back with extra rows and arbitrary values. This pass deletes rows (halves, quarters, ...,
-single rows) and then replaces cells with their column's simplest value (0, the lower
-bound, the first of ``values``, empty text, false), keeping each change only when the same
-expectation still fails and the frame is still one the columns could have generated
-(bounds, ``unique``, distinct rows, ``rows.min``). It is bounded by a number of calls, not
-by time, so it is reproducible.
+generator filled (see ``strategies``): a failure found in bulk rows can come back with extra
+rows and arbitrary values. This pass deletes rows (halves, quarters, ..., single rows) and
+then replaces cells with their column's simplest value (0, the lower bound, the first of
+``values``, empty text, false), keeping each change only when the same expectation still
+fails and the frame is still one the columns could have generated (bounds, ``unique``,
+distinct rows, ``rows.min``). It is bounded by a number of calls, not by time, so it is
+reproducible.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from closeout.kinds.synthetic.frames import Row
-from closeout.kinds.synthetic.search import Found
-from closeout.kinds.synthetic.spec import Column, Rows
-from closeout.kinds.synthetic.strategies import datetime_bounds, row_key
-from closeout.kinds.synthetic.values import coerce
+from closeout.kinds.synthetic.columns import Column, Rows
+from closeout.kinds.synthetic.failure import Found
+from closeout.kinds.synthetic.frames import Generated, Row
+from closeout.kinds.synthetic.strategies import datetime_bounds
+from closeout.kinds.synthetic.values import coerce, is_null, row_key
 
 POLISH_CALLS = 400
-Attempt = Callable[[list[Row], list[int]], "Found | None"]
+Attempt = Callable[[list[Row], list[int]], Found | None]
 
 
 def simplest(column: Column) -> Any:
@@ -97,7 +97,7 @@ class Polisher:
             return True
         for position, spec in enumerate(self.specs):
             if spec.unique:
-                values = [r[position] for r in rows if not _is_null(r[position])]
+                values = [r[position] for r in rows if not is_null(r[position])]
                 if len(set(values)) != len(values):
                     return False
         return not self.distinct or len({row_key(r) for r in rows}) == len(rows)
@@ -140,7 +140,7 @@ class Polisher:
         cell = rows[i][1][position]
         if (
             spec.values is not None
-            or _is_null(cell)
+            or is_null(cell)
             or spec.dtype not in ("int", "float", "datetime")
         ):
             return rows
@@ -186,11 +186,7 @@ def _with(item: tuple[int, Row], position: int, value: Any) -> tuple[int, Row]:
 
 
 def _same(cell: Any, simple: Any) -> bool:
-    return not _is_null(cell) and type(cell) is type(simple) and cell == simple
-
-
-def _is_null(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+    return not is_null(cell) and type(cell) is type(simple) and cell == simple
 
 
 def polish(
@@ -206,8 +202,6 @@ def polish(
     Returns the polished failure and the number of calls spent. An edge case keeps its
     label, and ``extra.edge_case_rows`` says which of its rows remain.
     """
-    from closeout.kinds.synthetic.frames import Generated
-
     if found.flaky or not isinstance(generated, Generated):
         return found, 0
     edge_case = found.source != "generated"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from closeout._time import parse_aware
 from closeout.callables import call_subject
 from closeout.errors import SubjectError
+from closeout.kinds.synthetic.failure import Broken
 from closeout.kinds.synthetic.spec import (
     CheckCallable,
     DtypeIs,
@@ -28,14 +29,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SHOWN = 3  # offending values quoted in a message
-
-
-@dataclass(frozen=True)
-class Broken:
-    """Why a property does not hold on one frame (and the user's traceback, if code raised)."""
-
-    message: str
-    traceback: str | None = None
 
 
 Judge = Callable[["pd.DataFrame", "pd.DataFrame"], Broken | None]

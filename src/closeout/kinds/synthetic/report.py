@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from closeout.kinds.synthetic.encode import encode_frame, frame_literal, table_text
-from closeout.kinds.synthetic.search import Found
+from closeout.kinds.synthetic.failure import Found
 from closeout.models import Outcome
 
 OBSERVED_WIDTH = 120

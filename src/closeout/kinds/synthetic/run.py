@@ -1,8 +1,8 @@
 """Running a ``synthetic`` scenario: load the callables, run the mode, time who spent what.
 
-The modes live in ``_synthetic_transform`` and ``_synthetic_validator``. Every run reports
-``metrics.timing_s``: seconds in hypothesis (drawing and shrinking examples), in closeout
-(building frames, injecting faults, judging properties) and in the user's code.
+The modes live in ``transform`` and ``validator``. Every run reports ``metrics.timing_s``:
+seconds in hypothesis (drawing and shrinking examples), in closeout (building frames,
+injecting faults, judging properties) and in the user's code.
 """
 
 from __future__ import annotations

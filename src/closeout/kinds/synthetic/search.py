@@ -12,29 +12,15 @@ so shrinking minimises *that* failure and cannot wander to another property.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from closeout.errors import DataError
-from closeout.kinds.synthetic.properties import Broken
+from closeout.kinds.synthetic.failure import Found
 
 if TYPE_CHECKING:
-    import pandas as pd
     from hypothesis.strategies import SearchStrategy
-
-
-@dataclass
-class Found:
-    """A failing example: the frame to report, what broke, and which expectation it breaks."""
-
-    key: str
-    frame: pd.DataFrame
-    broken: Broken
-    source: str = "generated"  # or edge_cases[i]
-    extra: dict[str, Any] = field(default_factory=dict)
-    flaky: bool = False
-    example: Any = None  # what the strategy drew (a Generated or an Injected), for polishing
 
 
 @dataclass

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from closeout.kinds.synthetic.columns import Column, Rows
 from closeout.kinds.synthetic.frames import Generated, frame_from_rows
-from closeout.kinds.synthetic.spec import Column, Rows
-from closeout.kinds.synthetic.values import DATETIME_RANGE, INT64_RANGE, coerce
+from closeout.kinds.synthetic.values import DATETIME_RANGE, INT64_RANGE, coerce, is_null, row_key
 
 if TYPE_CHECKING:
     import numpy as np
@@ -50,7 +50,7 @@ class Timers:
 
 
 def element(column: Column) -> SearchStrategy[Any]:
-    """Canonical cells of one column (see ``_synthetic_values``)."""
+    """Canonical cells of one column (see ``values``)."""
     from hypothesis import strategies as st
 
     if column.values is not None and column.dtype != "datetime":
@@ -159,16 +159,7 @@ def _bulk_text(column: Column, rng: np.random.Generator, count: int) -> list[str
 
 def _null_key(cell: Any) -> Any:
     # Nulls never collide for `unique` (pandas counts NaN as a value, we do not).
-    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
-        return object()
-    return cell
-
-
-def row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    # pandas' duplicated() treats all nulls as equal.
-    return tuple(
-        "\0null" if (c is None or (isinstance(c, float) and math.isnan(c))) else c for c in row
-    )
+    return object() if is_null(cell) else cell
 
 
 def frames(
@@ -237,18 +228,14 @@ def _dedupe(
     kept = []
     for row in rows:
         values = [row[i] for i in unique_at]
-        if any(v in s for v, s in zip(values, seen, strict=True) if not _is_null(v)):
+        if any(v in s for v, s in zip(values, seen, strict=True) if not is_null(v)):
             continue
         key = row_key(row)
         if distinct_rows and key in seen_rows:
             continue
         for value, bucket in zip(values, seen, strict=True):
-            if not _is_null(value):
+            if not is_null(value):
                 bucket.add(value)
         seen_rows.add(key)
         kept.append(row)
     return kept
-
-
-def _is_null(cell: Any) -> bool:
-    return cell is None or (isinstance(cell, float) and math.isnan(cell))

@@ -1,9 +1,9 @@
 """transform mode: every property over the edge cases and generated frames.
 
 Edge cases are judged on every property first. Then a search runs over generated frames
-until one breaks a property; that failure is shrunk (hypothesis, then ``_synthetic_polish``)
-and recorded, and the search is repeated with the same seed without that property, until
-every remaining property holds over ``examples`` frames. An exception in the subject breaks
+until one breaks a property; that failure is shrunk (hypothesis, then ``polish``) and
+recorded, and the search is repeated with the same seed without that property, until every
+remaining property holds over ``examples`` frames. An exception in the subject breaks
 ``no_exception``; the other properties cannot be judged on that frame and skip it.
 """
 
@@ -15,19 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from closeout.callables import call_subject
 from closeout.errors import SubjectError
-from closeout.kinds.synthetic.frames import Generated, frame_from_rows
+from closeout.kinds.synthetic.failure import Broken, Found
+from closeout.kinds.synthetic.frames import EdgeFrames, Generated, frame_from_rows
 from closeout.kinds.synthetic.polish import polish
-from closeout.kinds.synthetic.properties import NO_EXCEPTION, Broken, Property, properties
+from closeout.kinds.synthetic.properties import NO_EXCEPTION, Property, properties
 from closeout.kinds.synthetic.report import counterexample, failed_outcome, passed_outcome
-from closeout.kinds.synthetic.search import Found, search
+from closeout.kinds.synthetic.search import search
 from closeout.kinds.synthetic.spec import SyntheticScenario
 from closeout.kinds.synthetic.strategies import Timers, frames
 from closeout.models import Outcome
 
 if TYPE_CHECKING:
     import pandas as pd
-
-EdgeFrames = list[tuple[str, Generated]]
 
 
 class TransformRun:

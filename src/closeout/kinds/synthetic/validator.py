@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from closeout.callables import call_subject
 from closeout.errors import SubjectError
+from closeout.kinds.synthetic.failure import Broken, Found
 from closeout.kinds.synthetic.faults import (
     Injected,
     describe,
@@ -21,11 +22,10 @@ from closeout.kinds.synthetic.faults import (
     injected_frames,
     reinject,
 )
-from closeout.kinds.synthetic.frames import Generated, frame_from_rows
+from closeout.kinds.synthetic.frames import EdgeFrames, Generated, frame_from_rows
 from closeout.kinds.synthetic.polish import Attempt, polish
-from closeout.kinds.synthetic.properties import Broken
 from closeout.kinds.synthetic.report import counterexample, failed_outcome, passed_outcome
-from closeout.kinds.synthetic.search import Found, search
+from closeout.kinds.synthetic.search import search
 from closeout.kinds.synthetic.spec import DuplicateRowsFault, SyntheticScenario, ValidatorExpect
 from closeout.kinds.synthetic.strategies import Timers, frames
 from closeout.models import Outcome
@@ -33,7 +33,6 @@ from closeout.models import Outcome
 if TYPE_CHECKING:
     import pandas as pd
 
-EdgeFrames = list[tuple[str, Generated]]
 ACCEPTS_CLEAN = "accepts_clean"
 
 

@@ -13,8 +13,11 @@ category  the value as written (str, int, ...)         ``None``
 datetime  ``int`` nanoseconds since the epoch (UTC)    ``None``
 ========  ===========================================  ==============================
 
-Counterexamples are written back in the same shape, with NaN, infinities and NaT as the
-explicit string markers below, so a counterexample pastes straight into ``edge_cases``.
+Counterexamples are written back in the same shape (``encode``), so a counterexample pastes
+straight into ``edge_cases``. NaN and the infinities are the evidence policy's strings
+(``closeout._numbers``: ``"NaN"``, ``"Infinity"``, ``"-Infinity"``) and a missing timestamp is
+``"NaT"``. Reading is lenient: any case, and the ``"inf"``/``"-inf"`` that counterexamples
+held before that policy, so old evidence still pastes back.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from pydantic_core import PydanticCustomError
 from closeout._time import parse_aware
 from closeout.models import suggest
 
-NAN, POS_INF, NEG_INF, NAT = "NaN", "inf", "-inf", "NaT"
+NAT = "NaT"
+# Compared lower-cased: covers the policy's strings and every spelling written before it.
 _FLOAT_MARKERS = {
     "nan": math.nan,
     "inf": math.inf,
@@ -82,7 +86,9 @@ def _float(value: Any) -> float:
     if isinstance(value, str) and value.strip().lower() in _FLOAT_MARKERS:
         return _FLOAT_MARKERS[value.strip().lower()]
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{value!r} is not a number (NaN, inf and -inf are written as strings)")
+        raise ValueError(
+            f"{value!r} is not a number (NaN, Infinity and -Infinity are written as strings)"
+        )
     return float(value)
 
 
@@ -152,17 +158,14 @@ def iso_ns(nanoseconds: int) -> str:
     return text + "Z"
 
 
-def json_cell(dtype: str, cell: Any) -> Any:
-    """A canonical cell as JSON-safe data, with NaN / inf / NaT as explicit string markers."""
-    if dtype == "float":
-        if math.isnan(cell):
-            return NAN
-        if math.isinf(cell):
-            return POS_INF if cell > 0 else NEG_INF
-        return cell
-    if dtype == "datetime":
-        return NAT if cell is None else iso_ns(cell)
-    return cell
+def is_null(cell: Any) -> bool:
+    """A canonical null: None, or NaN in a float column."""
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+
+def row_key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A row as a hashable key in which all nulls are equal (as in pandas' ``duplicated``)."""
+    return tuple("\0null" if is_null(cell) else cell for cell in row)
 
 
 # --------------------------------------------------------------------------- dtype names

@@ -4,24 +4,27 @@ firing intervals shaded. Static SVG: small, diffable, opens anywhere."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from closeout._time import format_duration_ms, from_ms
 from closeout.kinds._toolkit.svg import WIDTH, write_svg
 from closeout.kinds._toolkit.svg import scale as _scale
 from closeout.kinds.threshold import promql
+from closeout.kinds.threshold.spec import Rule, ThresholdScenario
 
 PANEL_HEIGHT = 170
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, GAP = 70, 20, 40, 40
 COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
+Scale = Callable[[float], float]
+
 
 def threshold_chart(
     path: Path,
-    scenario: Any,
-    rules: list[Any],
+    scenario: ThresholdScenario,
+    rules: list[Rule],
     series: dict[str, promql.Series],
     traces: dict[str, promql.AlertTrace],
     grid: range,
@@ -63,7 +66,7 @@ def threshold_chart(
 def _panel(
     name: str,
     series: promql.Series,
-    rules: list[Any],
+    rules: list[Rule],
     traces: dict[str, promql.AlertTrace],
     alerts: list[str],
     grid: range,
@@ -72,6 +75,7 @@ def _panel(
     lookback: int,
     start_ms: int,
 ) -> list[str]:
+    """One series' panel, scaled to its values and to the thresholds drawn on it."""
     values = [series.value_at(t, lookback) for t in grid]
     thresholds = [
         (rule.alert, c.threshold)
@@ -85,22 +89,45 @@ def _panel(
         low, high = low - 1, high + 1
     pad = (high - low) * 0.08
     low, high = low - pad, high + pad
-    x = _scale(span[0], span[1], MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
-    y = _scale(low, high, top + PANEL_HEIGHT, top)
+    x: Scale = _scale(span[0], span[1], MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
+    y: Scale = _scale(low, high, top + PANEL_HEIGHT, top)
     out = [
         f'<text x="{MARGIN_LEFT}" y="{top - 6}" font-weight="bold">{escape(name)}</text>',
         f'<rect x="{MARGIN_LEFT}" y="{top}" width="{WIDTH - MARGIN_LEFT - MARGIN_RIGHT}" '
         f'height="{PANEL_HEIGHT}" fill="none" stroke="#999"/>',
     ]
+    out += _firing_bands(alerts, traces, grid.step, span[1], x, top)
+    out += _threshold_lines(thresholds, alerts, y)
+    out += _polylines(list(grid), values, x, y)
+    out += _axes(low, high, span, x, y, top, start_ms)
+    return out
+
+
+def _firing_bands(
+    alerts: list[str],
+    traces: dict[str, promql.AlertTrace],
+    step: int,
+    end_of_grid: int,
+    x: Scale,
+    top: int,
+) -> list[str]:
+    """A shaded band over the panel's height for every interval an alert is firing."""
+    out = []
     for alert_index, alert in enumerate(alerts):
         color = COLORS[alert_index % len(COLORS)]
-        for begin, end in traces[alert].intervals(grid.step):
-            stop = end if end is not None else span[1]
+        for begin, end in traces[alert].intervals(step):
+            stop = end if end is not None else end_of_grid
             out.append(
                 f'<rect x="{x(begin):.1f}" y="{top}" width="{max(x(stop) - x(begin), 1):.1f}" '
                 f'height="{PANEL_HEIGHT}" fill="{color}" opacity="0.15">'
                 f"<title>{escape(alert)} firing</title></rect>"
             )
+    return out
+
+
+def _threshold_lines(thresholds: list[tuple[str, float]], alerts: list[str], y: Scale) -> list[str]:
+    """A dashed line, labelled with the alert and the number, for every threshold."""
+    out = []
     for alert, threshold in thresholds:
         color = COLORS[alerts.index(alert) % len(COLORS)]
         out.append(
@@ -111,12 +138,11 @@ def _panel(
             f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y(threshold) - 3:.1f}" '
             f'text-anchor="end" fill="{color}">{escape(alert)} {threshold:g}</text>'
         )
-    out += _polylines(list(grid), values, x, y)
-    out += _axes(low, high, span, x, y, top, start_ms)
     return out
 
 
-def _polylines(times: list[int], values: list[float | None], x: Any, y: Any) -> list[str]:
+def _polylines(times: list[int], values: list[float | None], x: Scale, y: Scale) -> list[str]:
+    """The series as one polyline per run of finite samples: a gap breaks the line."""
     lines: list[list[str]] = []
     current: list[str] = []
     for t, v in zip(times, values, strict=True):
@@ -135,8 +161,9 @@ def _polylines(times: list[int], values: list[float | None], x: Any, y: Any) -> 
 
 
 def _axes(
-    low: float, high: float, span: tuple[int, int], x: Any, y: Any, top: int, start_ms: int
+    low: float, high: float, span: tuple[int, int], x: Scale, y: Scale, top: int, start_ms: int
 ) -> list[str]:
+    """Three value labels on the left; five time labels below (clock times, or offsets from 0)."""
     out = []
     for value in (low, (low + high) / 2, high):
         out.append(
@@ -155,6 +182,7 @@ def _axes(
 
 
 def _legend(alerts: list[str], baseline: int) -> str:
+    """One colour swatch per alert, in rule order."""
     items = []
     for index, alert in enumerate(alerts):
         color = COLORS[index % len(COLORS)]

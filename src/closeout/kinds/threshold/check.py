@@ -17,11 +17,9 @@ from closeout.kinds.threshold.spec import (
 from closeout.models import suggest
 from closeout.project import Project
 
-MAX_EVALUATIONS = 2_000_000
+# PromQL keywords: a series with one of these names could not be used in an expression.
 _RESERVED = {"and", "or", "unless", "bool", "on", "ignoring"}
-
-
-# --------------------------------------------------------------------------- static checks
+_METRIC_NAME = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]*$")
 
 
 def check(scenario: ThresholdScenario, project: Project, locate: Locate) -> list[Problem]:
@@ -57,7 +55,8 @@ def check(scenario: ThresholdScenario, project: Project, locate: Locate) -> list
 
 
 def promql_name_ok(name: str) -> bool:
-    return name not in _RESERVED and bool(re.match(r"^[A-Za-z_:][A-Za-z0-9_:]*$", name))
+    """``name`` is a Prometheus metric name and no PromQL keyword."""
+    return name not in _RESERVED and bool(_METRIC_NAME.match(name))
 
 
 def _check_rules(

@@ -1,7 +1,9 @@
 """The ``threshold`` kind (SPEC §4.3): does the alert rule fire when it should?
 
-Entry module: the ``KIND`` object the registry names. The YAML model is ``spec``, the
-Prometheus-semantics engine ``promql``, the run ``run``, the chart ``chart``.
+Entry module: the ``KIND`` object the registry names. The YAML model is ``spec``, lint's
+checks ``check``, report figures ``figures``; the engine (``run`` with the Prometheus
+semantics in ``promql`` and the SVG ``chart``) is imported only while a scenario runs.
+``template.yaml`` is the scenario ``closeout init`` scaffolds.
 """
 
 from __future__ import annotations

@@ -136,16 +136,21 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Comparison:
+    """``<series> <op> <threshold>`` (a number on the left is mirrored onto the right)."""
+
     series: str
     op: str
     threshold: float
 
     def holds(self, value: float | None) -> bool:
+        """An absent sample (None) never satisfies a comparison, as in PromQL."""
         return value is not None and _OPS[self.op](value, self.threshold)
 
 
 @dataclass(frozen=True)
 class BoolOp:
+    """``left and right`` or ``left or right``."""
+
     op: str  # "and" | "or"
     left: Expr
     right: Expr
@@ -247,12 +252,14 @@ def series_names(expr: Expr) -> list[str]:
 
 
 def comparisons(expr: Expr) -> list[Comparison]:
+    """Every comparison in an expression, left to right."""
     if isinstance(expr, Comparison):
         return [expr]
     return comparisons(expr.left) + comparisons(expr.right)
 
 
 def holds(expr: Expr, values: dict[str, float | None]) -> bool:
+    """The expression is true for these series values (an absent series compares false)."""
     if isinstance(expr, Comparison):
         return expr.holds(values.get(expr.series))
     if expr.op == "and":
@@ -277,6 +284,7 @@ class AlertTrace:
         return index >= 0 and self.firing[index]
 
     def first_firing(self) -> int | None:
+        """The first evaluation time at which the alert fires; None if it never does."""
         return next((t for t, f in zip(self.times, self.firing, strict=True) if f), None)
 
     def intervals(self, interval_ms: int) -> list[tuple[int, int | None]]:

@@ -1,17 +1,25 @@
-"""Running a ``threshold`` scenario: load series, evaluate rules, judge expectations."""
+"""Running one side of a ``threshold`` scenario: load the series, evaluate the rules on the
+evaluation grid (``promql``), judge every expectation, and hand back the chart (``chart``).
+
+The engine module ``kind.py`` names: imported only when a scenario runs. Data files are read
+through the toolkit, which imports pandas inside its functions.
+"""
 
 from __future__ import annotations
 
 import itertools
 from typing import Any
 
+from closeout._numbers import encode_float
 from closeout._time import format_duration_ms, from_ms, iso_z, to_ms
 from closeout.errors import DataError
 from closeout.kind import KindResult, RunContext
+from closeout.kinds._toolkit.data import numeric_values, read_frame, timestamps_ms
 from closeout.kinds.threshold import promql
 from closeout.kinds.threshold.chart import threshold_chart
 from closeout.kinds.threshold.spec import (
     ExpectAt,
+    Expectation,
     ExpectFirstFires,
     FileSeries,
     Rule,
@@ -21,33 +29,16 @@ from closeout.kinds.threshold.spec import (
 from closeout.models import Outcome
 from closeout.project import Project
 
+# Every grid point is evaluated in pure Python and recorded in the evidence: this bounds both.
 MAX_EVALUATIONS = 2_000_000
-_RESERVED = {"and", "or", "unless", "bool", "on", "ignoring"}
-
-
-# --------------------------------------------------------------------------- static checks
-
-
-# --------------------------------------------------------------------------- running
 
 
 def run(scenario: ThresholdScenario, rules: list[Rule], context: RunContext) -> KindResult:
     """Evaluate ``rules`` over the scenario's series and judge every expectation."""
     start_ms, series = load_series(scenario, context.project)
-    interval = scenario.interval
     grid = _grid(scenario, rules, series, start_ms)
-    traces = {
-        rule.alert: promql.evaluate_alert(
-            promql.parse_expr(rule.expr),
-            series,
-            grid,
-            rule.for_,
-            rule.keep_firing_for,
-            scenario.lookback,
-        )
-        for rule in rules
-    }
-    outcomes = [_judge(e, traces, start_ms, interval) for e in scenario.expect]
+    traces = {rule.alert: _evaluate(rule, series, grid, scenario.lookback) for rule in rules}
+    outcomes = [_judge(e, traces, start_ms, scenario.interval) for e in scenario.expect]
     metrics = _metrics(scenario, rules, series, traces, grid, start_ms)
     result = KindResult(outcomes=outcomes, metrics=metrics)
     if context.artifacts_dir is not None:
@@ -89,8 +80,7 @@ def load_series(
 
 
 def _read_file_series(name: str, spec: FileSeries, project: Project) -> promql.Series:
-    from closeout.kinds._toolkit.data import numeric_values, read_frame, timestamps_ms
-
+    """One series from a CSV/Parquet column: sorted, gaps dropped, duplicate times refused."""
     try:
         path = project.resolve_inside(spec.file)
     except ValueError as exc:
@@ -111,9 +101,19 @@ def _read_file_series(name: str, spec: FileSeries, project: Project) -> promql.S
     return promql.Series(name, tuple(t for t, _ in pairs), tuple(v for _, v in pairs))
 
 
+def _evaluate(
+    rule: Rule, series: dict[str, promql.Series], grid: range, lookback: int
+) -> promql.AlertTrace:
+    """The alerting state machine for one rule at every point of the grid."""
+    expr = promql.parse_expr(rule.expr)
+    return promql.evaluate_alert(expr, series, grid, rule.for_, rule.keep_firing_for, lookback)
+
+
 def _grid(
     scenario: ThresholdScenario, rules: list[Rule], series: dict[str, promql.Series], start_ms: int
 ) -> range:
+    """Evaluation times from ``start``: past the last sample's lookback and every
+    ``keep_firing_for``, and far enough to reach every expectation's time."""
     last_sample = max((s.times[-1] for s in series.values() if s.times), default=start_ms)
     hold = max((rule.keep_firing_for for rule in rules), default=0)
     end = last_sample + scenario.lookback + hold + scenario.interval
@@ -131,12 +131,13 @@ def _grid(
 
 
 def _show(t: int, start_ms: int) -> str:
+    """A time as its offset from start, plus the timestamp when the grid is anchored (not 0)."""
     offset = format_duration_ms(t - start_ms)
     return f"{offset} ({iso_z(from_ms(t))})" if start_ms else offset
 
 
 def _judge(
-    expectation: Any, traces: dict[str, promql.AlertTrace], start_ms: int, interval: int
+    expectation: Expectation, traces: dict[str, promql.AlertTrace], start_ms: int, interval: int
 ) -> Outcome:
     trace = traces.get(expectation.alert, promql.AlertTrace())
     first = trace.first_firing()
@@ -194,7 +195,7 @@ def _metrics(
             ],
         }
     evaluated = {
-        name: [_json_value(s.value_at(t, lookback)) for t in grid] for name, s in series.items()
+        name: [_sample(s.value_at(t, lookback)) for t in grid] for name, s in series.items()
     }
     return {
         "start": iso_z(from_ms(start_ms)),
@@ -206,9 +207,6 @@ def _metrics(
     }
 
 
-def _json_value(value: float | None) -> float | str | None:
-    if value is None:
-        return None
-    if value != value or value in (float("inf"), float("-inf")):
-        return str(value)
-    return value
+def _sample(value: float | None) -> float | str | None:
+    """A value for evidence: None where the series has no sample, non-finite per SPEC §15."""
+    return None if value is None else encode_float(value)

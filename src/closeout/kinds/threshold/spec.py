@@ -1,7 +1,8 @@
-"""The ``threshold`` kind (SPEC §4.3): does the alert rule fire when it should?
+"""The YAML model of a ``threshold`` scenario (SPEC §4.3): series, rules, expectations.
 
-Semantics follow Prometheus alerting rules and ``promtool test rules``; the engine lives in
-``_promql``. The subject is ``rules``.
+Semantics follow Prometheus alerting rules and ``promtool test rules``. Series notation and
+rule expressions are parsed by the engine, ``promql``, while the file is validated. The
+subject is ``rules``.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class TimeRef:
     absolute_ms: int | None = None
 
     def resolve(self, start_ms: int) -> int:
+        """The time in epoch ms, given the grid's start."""
         return (
             start_ms + self.offset_ms if self.offset_ms is not None else int(self.absolute_ms or 0)
         )
@@ -97,12 +99,16 @@ When = Annotated[TimeRef, BeforeValidator(_time_ref), WithJsonSchema({"type": "s
 
 
 class FileSeries(Model):
+    """A series read from a column of a CSV/Parquet file inside the project."""
+
     file: str = Field(min_length=1)
     timestamp: str = Field(min_length=1)
     column: str = Field(min_length=1)
 
 
 class Rule(Model):
+    """A Prometheus alerting rule; its labels do not change when it fires."""
+
     alert: AlertName
     expr: Expression
     for_: DurationMs = Field(default=0, alias="for")
@@ -111,17 +117,23 @@ class Rule(Model):
 
 
 class ExpectAt(Model):
+    """The alert is (or is not) firing at a time."""
+
     alert: AlertName
     at: When
     firing: bool
 
 
 class ExpectFirstFires(Model):
+    """The alert first fires at the evaluation step that holds this time."""
+
     alert: AlertName
     first_fires_at: When
 
 
 class ExpectNeverFires(Model):
+    """The alert never fires over the whole grid."""
+
     alert: AlertName
     never_fires: Literal[True]
 
@@ -157,6 +169,8 @@ SeriesSpec = Annotated[
 
 
 class ThresholdBefore(Model):
+    """The rules deployed during the incident (the pre-fix subject)."""
+
     rules: list[Rule] = Field(min_length=1)
 
 
@@ -175,7 +189,7 @@ class ThresholdScenario(ScenarioBase):
     before: ThresholdBefore | None = None
 
 
-def expectation_time(expectation: Any) -> TimeRef | None:
+def expectation_time(expectation: Expectation) -> TimeRef | None:
     """The time an expectation names (``at`` or ``first_fires_at``), if any."""
     if isinstance(expectation, ExpectAt):
         return expectation.at

@@ -1,4 +1,8 @@
-"""Counterexample encoding: JSON-safe markers, the row cap, the table and the pandas literal."""
+"""Counterexample encoding: JSON-safe markers, the row cap, the table and the pandas literal.
+
+Infinities are written as the evidence policy says ("Infinity", "-Infinity"); counterexamples
+recorded before it hold "inf" and "-inf" and must still paste back and render.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import numpy as np
 import pandas as pd
 from tests.conftest import Write
 
+from closeout._numbers import NAN, NEG_INF, POS_INF
 from closeout.kinds.synthetic.encode import encode_frame, frame_literal, table_text
 from closeout.kinds.synthetic.frames import edge_case_frames
 from closeout.kinds.synthetic.spec import SyntheticScenario
@@ -44,7 +49,7 @@ def test_special_values_become_explicit_markers() -> None:
         "flag": False,
         "small": 2,
     }
-    assert [row["income"] for row in encoded["data"]] == [1.5, "NaN", "inf", "-inf"]
+    assert [row["income"] for row in encoded["data"]] == [1.5, "NaN", "Infinity", "-Infinity"]
     assert [row["when"] for row in encoded["data"]] == [
         "2024-03-01T10:00:00Z",
         "NaT",
@@ -114,3 +119,62 @@ def test_a_counterexample_pastes_back_as_an_edge_case(project_dir: Path, write: 
     (_, case), *_ = edge_case_frames(scenario, load_project())
     rebuilt = case.frame
     pd.testing.assert_frame_equal(rebuilt, frame.astype({"when": "datetime64[ns, UTC]"}))
+
+
+def test_infinities_follow_the_evidence_policy() -> None:
+    encoded = encode_frame(pd.DataFrame({"x": [math.nan, math.inf, -math.inf]}))
+    assert [row["x"] for row in encoded["data"]] == [NAN, POS_INF, NEG_INF]
+    assert json.loads(json.dumps(encoded))["data"][1]["x"] == "Infinity"
+
+
+def test_text_that_reads_like_an_infinity_is_quoted_in_the_table() -> None:
+    frame = pd.DataFrame({"x": [math.inf], "text": ["Infinity"], "old": ["inf"]})
+    row = table_text(encode_frame(frame)).splitlines()[3]
+    assert row.split() == ["0", "Infinity", "'Infinity'", "'inf'"]
+
+
+OLD_COUNTEREXAMPLE = {  # metrics.counterexamples[...].frame as recorded before the policy
+    "rows": 3,
+    "shown": 3,
+    "columns": {"income": "float64", "when": "datetime64[ns, UTC]"},
+    "data": [
+        {"income": "inf", "when": "2024-03-01T10:00:00Z"},
+        {"income": "-inf", "when": "NaT"},
+        {"income": "NaN", "when": "2024-03-01T10:00:00.5Z"},
+    ],
+}
+
+
+def test_an_old_spelling_counterexample_still_pastes_back_as_an_edge_case(
+    project_dir: Path,
+) -> None:
+    scenario = SyntheticScenario.model_validate(
+        {
+            "action": "A1",
+            "kind": "synthetic",
+            "function": "x.py:f",
+            "columns": {
+                "income": {"dtype": "float", "nulls": True},
+                "when": {"dtype": "datetime", "nulls": True},
+            },
+            "edge_cases": [OLD_COUNTEREXAMPLE["data"]],
+        }
+    )
+    (_, case), *_ = edge_case_frames(scenario, load_project())
+    income = case.frame["income"].tolist()
+    assert income[:2] == [math.inf, -math.inf] and math.isnan(income[2])
+    assert case.frame["when"].isna().tolist() == [False, True, False]
+    # and, encoded again, it is written in the policy's spelling
+    assert [row["income"] for row in encode_frame(case.frame)["data"]] == [
+        "Infinity",
+        "-Infinity",
+        "NaN",
+    ]
+
+
+def test_an_old_spelling_counterexample_still_renders() -> None:
+    lines = table_text(OLD_COUNTEREXAMPLE).splitlines()
+    assert [line.split()[1] for line in lines[3:]] == ["inf", "-inf", "NaN"]
+    rebuilt = eval(frame_literal(OLD_COUNTEREXAMPLE), {"pd": pd})
+    assert rebuilt["income"].tolist()[:2] == [math.inf, -math.inf]
+    assert math.isnan(rebuilt["income"][2]) and rebuilt["when"].isna().tolist()[1]

@@ -1,4 +1,4 @@
-"""The Prometheus subset: expanding notation, expressions, the alert state machine.
+"""``threshold.promql``, the Prometheus subset: expanding notation, expressions, alerting.
 
 Expected values are worked out by hand from the Prometheus rules (see the comments); the
 differential test in tests/differential compares against the real promtool.

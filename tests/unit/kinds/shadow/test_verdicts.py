@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from closeout.kinds.shadow.verdicts import Estimate, judge
 from closeout.kinds.shadow.spec import ShadowExpectation
+from closeout.kinds.shadow.verdicts import Estimate, judge
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import run_loaded
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def estimate(metric: str, low: float, high: float, candidate: float = 0.9) -> Estimate:

@@ -15,7 +15,7 @@ from closeout.callables import load_callable
 from closeout.cli import main
 from closeout.project import load_project
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 FIXTURES = ROOT / "fixtures" / "INC-2025-058"
 
 

@@ -12,8 +12,8 @@ Everything is deterministic (fixed split, fixed seed, no network): the digits, t
 the traffic and the rollout are real computations, not drawn curves. Run from the project
 root::
 
-    .venv/bin/python scripts/make_fixtures.py            # write the CSV, print a summary
-    .venv/bin/python scripts/make_fixtures.py --alerts   # also replay the scenario rules
+    .venv/bin/python scripts/make_threshold_fixtures.py           # write the CSV, print a summary
+    .venv/bin/python scripts/make_threshold_fixtures.py --alerts  # also replay the scenario rules
 
 The day, in UTC (window boundaries all fall on the 5-minute grid):
 
