@@ -1,4 +1,5 @@
-"""Plain-text renderings shared by the CLI and the pytest plugin (no pytest, no rich)."""
+"""The run summary shared by the CLI and the pytest plugin: where each test report carries its
+summary row, and the plain-text renderings of runs (no pytest, no rich)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from closeout.models import Outcome
+from closeout.runner import ScenarioRun, SideResult
+
+SUMMARY_PROPERTY = "closeout"
+"""The ``user_properties`` key of a run's summary row (JSON), set in the ``call`` report."""
+BROKEN_PROPERTY = "closeout_invalid"
+"""The ``user_properties`` key set in the ``setup`` report of a scenario file that is invalid."""
+
+_VACUOUS = (
+    "VACUOUS: the pre-fix state (before) passes every expectation too, so this "
+    "scenario cannot tell the fix from the bug. Tighten the expectations until the "
+    "pre-fix state fails."
+)
 
 _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 
@@ -47,38 +60,46 @@ def _indent(text: str) -> str:
     return "\n".join(f"    {line}" for line in text.splitlines())
 
 
-def failure_report(run: Any) -> str:
+def failure_report(run: ScenarioRun) -> str:
     """What a failing pytest item shows: each expectation, observed against target."""
     head = (
         f"{run.loaded.display}: scenario '{run.loaded.name}' ({run.loaded.kind.name}, "
         f"action {run.loaded.model.action})"
     )
-    parts = [head]
-    fixed = run.fixed
+    return "\n\n".join([head, *_fixed_parts(run.fixed), *_before_parts(run)])
+
+
+def _fixed_parts(fixed: SideResult) -> list[str]:
+    """What went wrong in the fixed state, if anything."""
     if fixed.verdict == "error":
-        parts.append(f"ERROR: the scenario could not run:\n{fixed.error}")
-        if fixed.traceback:
-            parts.append(fixed.traceback)
-    elif fixed.verdict != "pass":
-        parts.append(f"fixed state: {fixed.verdict.upper()}")
-        parts.append(outcomes_table(fixed.outcomes))
-        if fixed.error:
-            parts.append(f"the subject raised:\n{fixed.traceback or fixed.error}")
+        return [f"ERROR: the scenario could not run:\n{fixed.error}", *_present(fixed.traceback)]
+    if fixed.verdict == "pass":
+        return []
+    parts = [f"fixed state: {fixed.verdict.upper()}", outcomes_table(fixed.outcomes)]
+    if fixed.error:
+        parts.append(f"the subject raised:\n{fixed.traceback or fixed.error}")
+    return parts
+
+
+def _before_parts(run: ScenarioRun) -> list[str]:
+    """Whether the pre-fix state shows that the scenario tells the fix from the bug."""
+    before = run.before
+    if before is None:
+        return []
     if run.vacuous:
-        parts.append(
-            "VACUOUS: the pre-fix state (before) passes every expectation too, so this "
-            "scenario cannot tell the fix from the bug. Tighten the expectations until the "
-            "pre-fix state fails."
-        )
-        parts.append(outcomes_table(run.before.outcomes))
-    elif run.before is not None and run.before.verdict == "error":
-        parts.append(
+        return [_VACUOUS, outcomes_table(before.outcomes)]
+    if before.verdict == "error":
+        return [
             f"ERROR: the pre-fix state (before) could not run, so the scenario "
-            f"cannot show it tells the fix from the bug:\n{run.before.error}"
-        )
-    elif run.before is not None and fixed.verdict == "pass":
-        parts.append(f"pre-fix state: {run.before.verdict}")
-    return "\n\n".join(parts)
+            f"cannot show it tells the fix from the bug:\n{before.error}"
+        ]
+    if run.fixed.verdict == "pass":
+        return [f"pre-fix state: {before.verdict}"]
+    return []
+
+
+def _present(text: str | None) -> list[str]:
+    return [text] if text else []
 
 
 def summary_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -651,3 +651,42 @@ def test_parametrized_marked_tests_are_separate_evidence(pytester: pytest.Pytest
         "test_cases.py__test_guard_1": "pass",
         "test_cases.py__test_guard_2": "fail",
     }
+
+
+# --------------------------------------------------------------------------- plugin cost
+
+
+def test_a_session_without_scenarios_or_markers_never_loads_closeout_core(
+    pytester: pytest.Pytester,
+) -> None:
+    # The plugin is loaded into every pytest session of the environment: a project with a
+    # postmortem but no scenario file and no marked test must not pay for the loader.
+    make_project(pytester, {})
+    pytester.makepyfile(
+        test_plain=textwrap.dedent("""\
+        import sys
+
+        def test_closeout_core_is_not_loaded():
+            assert "closeout.pytest_plugin" in sys.modules
+            loaded = {"closeout.plugin.hooks", "closeout.loader", "pydantic"} & set(sys.modules)
+            assert not loaded
+    """)
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_marked_test_loads_the_core_and_records_evidence_in_a_subprocess(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, {})
+    pytester.makepyfile(
+        test_marked=textwrap.dedent("""\
+        import pytest
+
+        @pytest.mark.closeout(incident="INC-1", action="A1")
+        def test_guard():
+            pass
+    """)
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    assert [(r["kind"], r["verdict"]) for r in records(pytester)] == [("pytest", "pass")]

@@ -1,0 +1,43 @@
+"""The closeout project of a pytest session, read once and kept in the config's stash.
+
+Imported with the hooks into every pytest session of the environment, so it imports nothing
+beyond ``closeout.project`` (no pydantic, no loader).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from closeout.errors import UsageError
+from closeout.project import Project, load_project
+
+_PROJECT_KEY = pytest.StashKey[Project]()
+
+
+def project_of(config: pytest.Config) -> Project:
+    """The closeout project: walking up from where pytest was invoked, else its rootdir."""
+    project = config.stash.get(_PROJECT_KEY, None)
+    if project is None:
+        try:
+            project = load_project(Path(config.invocation_params.dir))
+            if project.config_file is None:
+                from_root = load_project(Path(config.rootpath))
+                project = from_root if from_root.config_file is not None else project
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.stash[_PROJECT_KEY] = project
+    return project
+
+
+def is_scenario_path(project: Project, file_path: Path) -> bool:
+    """Whether pytest should collect ``file_path`` as a closeout scenario file."""
+    name = file_path.name
+    if file_path.suffix not in (".yaml", ".yml") or name == "postmortem.yaml" or name[0] == ".":
+        return False
+    if project.scenarios_dir.resolve() not in file_path.resolve().parents:
+        return False
+    # Without a [tool.closeout] table, only folders holding a postmortem are ours: another
+    # tool's `scenarios/` folder of YAML files must not turn into failing closeout items.
+    return project.config_file is not None or (file_path.parent / "postmortem.yaml").is_file()
