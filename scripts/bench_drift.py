@@ -29,6 +29,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from closeout.kinds._toolkit.data import read_frame
+from closeout.kinds.drift_replay import data as replay_data
+from closeout.kinds.drift_replay import run as replay_run  # noqa: F401  (the engine, loaded early)
+from closeout.kinds.drift_replay import scoring as replay_scoring
+from closeout.loader import load_scenario
+from closeout.project import load_project
+from closeout.runner import run_loaded
+
 REFERENCE_ROWS = 200_000
 WINDOW_ROWS = 10_000
 COLUMNS = [f"f{i}" for i in range(10)]
@@ -95,12 +103,7 @@ def write_project(
 
 def closeout_replay(root: Path, scenario: str) -> tuple[float, dict[str, Any]]:
     """Time closeout's whole replay of one scenario, from reading the files on."""
-    from closeout.kinds.drift_replay import data as _drift_data
-    from closeout.loader import load_scenario
-    from closeout.project import load_project
-    from closeout.runner import run_loaded
-
-    _drift_data._FRAMES.clear()  # read the Parquet files inside the timed region
+    replay_data._FRAMES.clear()  # read the Parquet files inside the timed region
     project = load_project(root)
     loaded = load_scenario(project, root / "scenarios" / "INC-BENCH" / f"{scenario}.yaml")
     start = time.perf_counter()
@@ -177,8 +180,6 @@ def _status_kib(field: str) -> int:
 
 
 def _warm_up_readers() -> None:
-    from closeout.kinds._toolkit.data import read_frame
-
     with tempfile.TemporaryDirectory() as folder:
         tiny = Path(folder) / "tiny.parquet"
         pd.DataFrame(
@@ -193,11 +194,7 @@ def memory_probe(root: Path, what: str) -> None:
     import pyarrow.parquet  # noqa: F401
     import scipy.stats  # noqa: F401
 
-    from closeout import loader, runner  # noqa: F401
-    from closeout.kinds.drift_replay import run as _drift_run
-    from closeout.kinds.drift_replay import scoring as _drift_scoring  # noqa: F401
-
-    _drift_scoring.import_evidently()
+    replay_scoring.import_evidently()
     _warm_up_readers()  # first-use imports of the Parquet paths are not data memory
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS (Linux)

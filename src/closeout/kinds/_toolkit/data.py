@@ -1,6 +1,9 @@
-"""The data files scenarios name (CSV or Parquet): lint checks, and reading into pandas.
+"""The data files scenarios name (CSV or Parquet): lint checks, reading, and parsing columns.
 
-pandas is imported inside the functions, so lint can use ``check_data_file`` cheaply.
+Shared by every kind that reads data files: ``check_data_file`` for lint, ``read_frame`` to
+read, ``parse_timestamps`` (the one timestamp-column parser) and ``numeric_values`` to turn
+columns into values, all with the same DataError wording. pandas and NumPy are imported
+inside the functions, so lint can use ``check_data_file`` cheaply.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from closeout.models import suggest
 from closeout.project import Project
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 _READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -81,6 +85,7 @@ def _read_parquet_lean(path: Path) -> pd.DataFrame:
 
 
 def require_column(frame: pd.DataFrame, column: str, display: str) -> None:
+    """A DataError naming the file's columns (and the likely typo) when ``column`` is absent."""
     if column not in frame.columns:
         columns = [str(c) for c in frame.columns]
         raise DataError(
@@ -96,30 +101,60 @@ def _row_line(display: str, index: int) -> str:
     )
 
 
-def timestamps_ms(frame: pd.DataFrame, column: str, display: str) -> list[int]:
-    """Parse a timestamp column to UTC epoch milliseconds; naive values are read as UTC."""
+def parse_timestamps(frame: pd.DataFrame, column: str, display: str) -> np.ndarray:
+    """The one timestamp-column parser: UTC epoch milliseconds as an int64 array.
+
+    Values are ISO 8601 (naive ones are read as UTC; Parquet datetime columns pass as they
+    are). A missing column, a column of numbers, an empty cell or an unparsable value is a
+    DataError naming the file, and the row when there is one.
+    """
+    import numpy as np
     import pandas as pd
 
     require_column(frame, column, display)
     raw = frame[column]
+    numeric = pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype)
+    # An all-empty column reads as float64 too; that is an empty timestamp, not a number.
+    if numeric and bool(raw.notna().any()):
+        raise DataError(
+            f"{display}: column '{column}' holds numbers, not timestamps: write ISO 8601 "
+            "times such as 2025-07-01T22:00:00Z"
+        )
+    try:
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+    except (ValueError, TypeError, OverflowError):
+        parsed = None
+    if parsed is None or parsed.isna().any():
+        # Parsing the whole column at once is fast but names no row: find the first bad one.
+        _raise_for_first_bad_row(raw, column, display)
+        raise DataError(f"{display}: column '{column}': cannot parse timestamps")
+    # as_unit: Parquet may store microseconds; int64 of the series is in its own unit.
+    nanoseconds = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    return np.asarray(nanoseconds // 1_000_000, dtype=np.int64)
+
+
+def timestamps_ms(frame: pd.DataFrame, column: str, display: str) -> list[int]:
+    """``parse_timestamps`` as a list of Python ints."""
+    values: list[int] = parse_timestamps(frame, column, display).tolist()
+    return values
+
+
+def _raise_for_first_bad_row(raw: pd.Series, column: str, display: str) -> None:
+    """Raise for the first empty cell, else for the first value that does not parse alone."""
+    import pandas as pd
+
     missing = raw.isna()
     if missing.any():
         index = int(missing.to_numpy().nonzero()[0][0])
         raise DataError(f"{_row_line(display, index)}: column '{column}': empty timestamp")
-    try:
-        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
-    except (ValueError, TypeError):
-        for index, value in enumerate(raw.tolist()):
-            try:
-                pd.to_datetime(value, utc=True, format="ISO8601")
-            except (ValueError, TypeError):
-                raise DataError(
-                    f"{_row_line(display, index)}: column '{column}': cannot parse "
-                    f"'{value}' as an ISO 8601 timestamp"
-                ) from None
-        raise DataError(f"{display}: column '{column}': cannot parse timestamps") from None
-    # as_unit: Parquet may store microseconds; int64 of the series is in its own unit.
-    return [int(v) for v in parsed.dt.as_unit("ns").astype("int64").to_numpy() // 1_000_000]
+    for index, value in enumerate(raw.tolist()):
+        try:
+            pd.to_datetime(value, utc=True, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
+            raise DataError(
+                f"{_row_line(display, index)}: column '{column}': cannot parse "
+                f"'{value}' as an ISO 8601 timestamp"
+            ) from None
 
 
 def numeric_values(frame: pd.DataFrame, column: str, display: str) -> list[float | None]:

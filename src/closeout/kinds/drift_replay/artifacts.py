@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from closeout._time import from_ms, iso_z
 from closeout.kind import RunContext
 from closeout.kinds.drift_replay.chart import drift_chart
+from closeout.kinds.drift_replay.replay import Replay
 from closeout.kinds.drift_replay.verdict import WindowResult
-
-if TYPE_CHECKING:
-    from closeout.kinds.drift_replay.run import Replay
 
 
 def write_artifacts(replay: Replay, context: RunContext, report: dict[str, Any]) -> list[str]:
-    """Write the charts and the HTML report of one side; return project-relative paths."""
+    """Write the charts and the HTML report of one side; return project-relative paths.
+
+    The runner calls this (as ``KindResult.write_artifacts``) after the verdict; it adds the
+    first firing window's bounds to ``report`` as ``report_window``.
+    """
     assert context.artifacts_dir is not None
     base = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}"
     columns = list(replay.scorers)

@@ -1,5 +1,7 @@
-"""Loading the frames a drift replay reads: timestamps, column types, nullable casts, checks.
+"""Loading the frames a drift replay reads: column types, nullable casts, checks.
 
+Files are read (and the timestamp column parsed) by the shared toolkit
+(``closeout.kinds._toolkit.data``); this module keeps what is particular to drift tests.
 Every problem with the data is a ``DataError`` naming the file and the column. pandas and
 numpy are imported inside the functions: only a running scenario uses this module.
 """
@@ -12,12 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from closeout.errors import DataError
-from closeout.kinds._toolkit.data import read_frame, require_column, timestamps_ms
+from closeout.kinds._toolkit.data import read_frame, require_column
 from closeout.models import suggest
 from closeout.project import Project
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 
 ColumnKind = Literal["num", "cat"]
@@ -69,29 +70,6 @@ def _read_cached(path: Path, display: str) -> pd.DataFrame:
     while len(_FRAMES) > _CACHE_SIZE:
         _FRAMES.popitem(last=False)
     return frame
-
-
-def times_ms(table: Table, column: str) -> np.ndarray:
-    """The timestamp column as UTC epoch milliseconds (int64); naive values are UTC."""
-    import numpy as np
-    import pandas as pd
-
-    require_column(table.frame, column, table.display)
-    raw = table.frame[column]
-    if pd.api.types.is_numeric_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
-        raise DataError(
-            f"{table.display}: column '{column}' holds numbers, not timestamps: write ISO 8601 "
-            "times such as 2025-07-01T22:00:00Z"
-        )
-    try:
-        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        parsed = None
-    if parsed is None or parsed.isna().any():
-        timestamps_ms(table.frame, column, table.display)  # raises, naming the row
-        raise DataError(f"{table.display}: column '{column}': cannot parse timestamps")
-    nanoseconds = parsed.dt.as_unit("ns").astype("int64").to_numpy()
-    return np.asarray(nanoseconds // 1_000_000, dtype=np.int64)
 
 
 def column_kind(series: pd.Series) -> ColumnKind | None:

@@ -1,8 +1,10 @@
 """The ``drift_replay`` kind (SPEC §4.1): would the monitor have caught the incident, and when?
 
 Entry module: the ``KIND`` object the registry names. The YAML model is ``spec``, lint's
-checks ``check``; the engine (``run`` and the modules it uses: data, windows, scoring,
-verdict, expect, chart, artifacts) is imported only while a scenario runs.
+checks ``check``, the report's key figures ``figures`` and the ``closeout init`` scaffold
+``template.yaml``. The engine is imported only while a scenario runs: ``run`` (one side of
+a scenario) with ``replay`` (load, window, score, judge) and the modules those use: ``data``,
+``windows``, ``scoring``, ``verdict``, ``expect``, ``chart`` and ``artifacts``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from closeout.project import Project
 
 
 class DriftReplayKind(Kind[DriftReplayScenario]):
+    """The kind object: the contract of ``closeout.kind.Kind`` for drift replays."""
+
     name = "drift_replay"
     model = DriftReplayScenario
     engine = "closeout.kinds.drift_replay.run"

@@ -42,21 +42,20 @@ class Cell:
     flagged: bool = False  # the flag the monitor acts on (after any correction)
 
     def as_json(self) -> dict[str, Any]:
+        """The cell as a row of the window table; a non-finite score stays a float.
+
+        The evidence layer writes NaN and infinities the one way SPEC §15 prescribes.
+        """
         out: dict[str, Any] = {
             "method": self.method,
             "threshold": self.threshold,
-            "score": json_number(self.score),
+            "score": self.score,
             "evidently_drifted": self.drifted,
             "drifted": self.flagged,
         }
         if self.adjusted is not None:
-            out["adjusted_p_value"] = json_number(self.adjusted)
+            out["adjusted_p_value"] = self.adjusted
         return out
-
-
-def json_number(value: float) -> float | str:
-    """A float for JSON: NaN and infinities as text (JSON has no such numbers)."""
-    return value if value == value and abs(value) != float("inf") else str(value)
 
 
 def import_evidently() -> Any:
@@ -145,8 +144,8 @@ class ColumnScorer:
         values in reference and window together (``registry._get_default_stattest``); the first
         time a distinct count occurs evidently itself is asked, with the real data. Counts of
         ``MANY_DISTINCT`` and more share one answer (evidently 0.7 compares the count with 2
-        and 5 only; tests/unit/test_drift_replay_methods.py checks that up to 100,000), so a
-        continuous column asks once, not once per window.
+        and 5 only; tests/unit/kinds/drift_replay/test_scoring.py checks that up to
+        100,000), so a continuous column asks once, not once per window.
         """
         distinct = min(self._distinct_with(current), MANY_DISTINCT)
         if distinct not in self._choices:

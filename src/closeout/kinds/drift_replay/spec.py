@@ -1,10 +1,10 @@
-"""The ``drift_replay`` kind (SPEC §4.1): would the monitor have caught the incident, and when?
+"""The YAML model of a ``drift_replay`` scenario (SPEC §4.1), and evidently's stattest table.
 
 The recorded incident period (and an optional normal ``control`` period) is cut into windows
 of ``window``; each window is compared with the ``reference`` data column by column with
 evidently's own drift tests, so every score and drifted flag is exactly evidently's. The
 subject is ``monitor``: which columns, which test and threshold, the multiple-testing
-correction and when a window alerts. The engine lives in ``_drift_*`` modules and is imported
+correction and when a window alerts. The engine (``run`` and the modules it uses) is imported
 only while a scenario runs; this module stays light so that ``closeout lint`` never loads
 pandas or evidently.
 """
@@ -27,8 +27,8 @@ class StatTestInfo:
     ``types``: the column types evidently allows (``num``, ``cat``); ``p_value``: the score is
     a p-value (drift when it falls below the threshold) rather than a distance;
     ``inclusive``: evidently's comparison includes the threshold itself (``p <= t`` for
-    ``ks``, ``score >= t`` for most distances). tests/unit/test_drift_replay_methods.py checks
-    this table against evidently's registry and behaviour.
+    ``ks``, ``score >= t`` for most distances). tests/unit/kinds/drift_replay/test_spec.py
+    checks this table against evidently's registry and behaviour.
     """
 
     types: tuple[str, ...]

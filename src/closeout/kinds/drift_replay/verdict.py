@@ -1,4 +1,4 @@
-"""From per-column scores to window alerts, firings and the expectations' outcomes.
+"""From per-column scores to window alerts and firings, and the control period's statistics.
 
 - correction: p-value columns of one window are adjusted together (Bonferroni:
   ``min(1, p*m)``; fdr: Benjamini-Hochberg as ``scipy.stats.false_discovery_control``), then
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,8 +63,6 @@ class Period:
 
 def correct(cells: dict[str, Cell], correction: str) -> None:
     """Set each cell's final flag, adjusting the window's p-values across columns first."""
-    import math
-
     family = [name for name, c in cells.items() if c.p_value and math.isfinite(c.score)]
     for cell in cells.values():
         cell.flagged = cell.drifted

@@ -3,7 +3,8 @@
 The oracle is evidently itself, called the documented way: one ``Report`` of ``ValueDrift``
 metrics per window, on the rows of that window, with an explicit ``DataDefinition`` and
 ``include_tests=True`` for the drifted flag. Scores must agree to 1e-9 (relative), flags and
-the automatically chosen method exactly.
+the automatically chosen method exactly; the shortcut for evidently's automatic choice
+(asked once per distinct-value count up to ``MANY_DISTINCT``) must give evidently's answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pandas as pd
 import pytest
 from tests.conftest import Write
 
+from closeout.kinds.drift_replay.scoring import MANY_DISTINCT, Cell
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import ScenarioRun, run_loaded
@@ -324,3 +326,46 @@ def evidently_window_typed(
     result = snapshot.dict()
     status = {t["metric_config"]["metric_id"]: str(t["status"].value) for t in result["tests"]}
     return [(float(m["value"]), status[m["id"]] == "FAIL") for m in result["metrics"]]
+
+
+# --------------------------------------------------------------------------- automatic choice
+
+
+def registry() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from evidently.legacy.calculations.stattests import registry as module
+    return module
+
+
+@pytest.mark.parametrize("reference_rows", [900, 1000, 1001, 5000])
+@pytest.mark.parametrize("kind", ["num", "cat"])
+def test_automatic_choice_is_constant_from_many_distinct_values_on(
+    reference_rows: int, kind: str
+) -> None:
+    """closeout asks evidently once for every count >= MANY_DISTINCT: evidently must agree."""
+    module = registry()
+    column_type = module.ColumnType(kind)
+
+    def choice(distinct: int) -> str:
+        values = np.arange(reference_rows) % min(distinct, reference_rows)
+        extra = np.arange(reference_rows, reference_rows + max(0, distinct - reference_rows))
+        if kind == "cat":
+            values, extra = values.astype(str), extra.astype(str)
+        reference, current = pd.Series(values), pd.Series(extra)
+        assert pd.concat([reference, current]).nunique() == distinct
+        return str(module.get_stattest(reference, current, column_type, None).name)
+
+    answers = {d: choice(d) for d in [MANY_DISTINCT, 65, 100, 999, 10_000, 100_000]}
+    assert len(set(answers.values())) == 1, answers
+    if reference_rows > 1000:  # FACTS.md
+        assert answers[100] == ("wasserstein" if kind == "num" else "jensenshannon")
+    else:
+        assert answers[100] == ("ks" if kind == "num" else "chisquare")
+
+
+def test_a_non_finite_score_stays_a_float_in_the_window_table() -> None:
+    # the evidence layer writes NaN and infinities the one SPEC §15 way, not the kind
+    cell = Cell("ks", 0.05, math.nan, False, True, adjusted=math.inf)
+    row = cell.as_json()
+    assert math.isnan(row["score"]) and row["adjusted_p_value"] == math.inf

@@ -9,6 +9,7 @@ The data makes every window's verdict obvious: the reference is 0..1 evenly spre
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 from scipy.stats import beta, binom
 from tests.conftest import POSTMORTEM, Write
 
+from closeout._numbers import encode_nonfinite
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import ScenarioRun, run_loaded
@@ -271,3 +273,18 @@ def test_metrics_are_plain_json(write: Write) -> None:
     cell = decoded["windows"][1]["columns"]["x"]
     assert cell["method"] == "ks" and cell["threshold"] == 0.05 and cell["drifted"] is True
     assert decoded["control"]["window_table"][0]["rows"] == 20
+
+
+@pytest.mark.usefixtures("project_dir")
+def test_a_nan_score_stays_a_float_for_the_evidence_layer_to_encode(write: Write) -> None:
+    # a t-test of two constant samples has no p-value: scipy says NaN, and so does the table
+    write("fixtures/INC-1/reference.csv", "c\n" + "1.0\n" * 50)
+    rows = [f"2025-07-01T{h:02d}:{m:02d}:00Z,1.0\n" for h in range(3) for m in range(0, 60, 2)]
+    write("fixtures/INC-1/incident.csv", "ts,c\n" + "".join(rows))
+    metrics = run(write, scenario("{columns: [c], method: t_test}")).fixed.metrics
+    cell = metrics["windows"][0]["columns"]["c"]
+    assert isinstance(cell["score"], float) and math.isnan(cell["score"])
+    assert cell["drifted"] is False and "warnings" in metrics
+    # SPEC §15: the record spells it "NaN", and stays strict JSON
+    sealed = json.loads(json.dumps(encode_nonfinite(metrics), allow_nan=False))
+    assert sealed["windows"][0]["columns"]["c"]["score"] == "NaN"

@@ -18,7 +18,7 @@ the 442, from a lab chosen by the labs' traffic shares; Northside's panels betwe
 cut-over and the quarantine carry the SI values; the model is really fitted and really
 scores every panel. Everything is deterministic (fixed seed, no network)::
 
-    .venv/bin/python scripts/make_drift_fixtures.py           # write the fixtures, print a summary
+    .venv/bin/python scripts/make_drift_replay_fixtures.py    # write the fixtures, print a summary
 
 Files (Parquet, timestamps in UTC):
 

@@ -1,0 +1,91 @@
+"""The shared data toolkit: the one timestamp-column parser every kind uses, and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from closeout.errors import DataError
+from closeout.kinds._toolkit.data import parse_timestamps, timestamps_ms
+
+JULY_1 = 1_751_328_000_000  # 2025-07-01T00:00:00Z in epoch milliseconds
+
+
+def parse(values: list[object], display: str = "data.csv") -> np.ndarray:
+    return parse_timestamps(pd.DataFrame({"ts": values}), "ts", display)
+
+
+def test_iso_8601_offsets_become_utc_epoch_milliseconds() -> None:
+    times = parse(["2025-07-01T00:00:00Z", "2025-07-01T02:00:00+02:00", "2025-07-01T00:00:01.5Z"])
+    assert times.dtype == np.int64
+    assert times.tolist() == [JULY_1, JULY_1, JULY_1 + 1500]
+
+
+def test_naive_values_are_read_as_utc() -> None:
+    assert parse(["2025-07-01T00:00:00", "2025-07-01 00:00:01.5"]).tolist() == [
+        JULY_1,
+        JULY_1 + 1500,
+    ]
+
+
+def test_datetime_columns_in_any_unit_pass_as_they_are() -> None:
+    # Parquet may store microseconds: the unit must not leak into the milliseconds
+    stamps = pd.Series(pd.to_datetime(["2025-07-01T00:00:00.002"], utc=True)).dt.as_unit("us")
+    assert parse_timestamps(pd.DataFrame({"ts": stamps}), "ts", "d.parquet").tolist() == [
+        JULY_1 + 2
+    ]
+
+
+def test_the_list_form_is_the_same_parse() -> None:
+    frame = pd.DataFrame({"ts": ["2025-07-01T00:00:00Z", "2025-07-01T00:00:00.250Z"]})
+    listed = timestamps_ms(frame, "ts", "data.csv")
+    assert listed == [JULY_1, JULY_1 + 250] and all(type(t) is int for t in listed)
+
+
+@pytest.mark.parametrize(
+    ("values", "display", "message"),
+    [
+        (
+            ["2025-07-01T00:00:00Z", None, "yesterday"],
+            "data.csv",
+            "data.csv:3: column 'ts': empty timestamp",
+        ),
+        (
+            ["2025-07-01T00:00:00Z", "yesterday"],
+            "data.csv",
+            "data.csv:3: column 'ts': cannot parse 'yesterday' as an ISO 8601 timestamp",
+        ),
+        (
+            ["2025-07-01T00:00:00Z", "9999-01-01T00:00:00Z"],
+            "data.parquet",
+            "data.parquet row 1: column 'ts': cannot parse '9999-01-01T00:00:00Z' as an ISO "
+            "8601 timestamp",
+        ),
+        ([None, None], "data.csv", "data.csv:2: column 'ts': empty timestamp"),
+        (
+            [1751328000, 1751331600],
+            "data.csv",
+            "data.csv: column 'ts' holds numbers, not timestamps: write ISO 8601 times such as "
+            "2025-07-01T22:00:00Z",
+        ),
+        (
+            ["2025-07-01T00:00:00Z", "NaT"],
+            "data.csv",
+            "data.csv: column 'ts': cannot parse timestamps",
+        ),
+    ],
+    ids=["empty-first", "unparsable", "out-of-range", "all-empty", "numbers", "nat"],
+)
+def test_bad_values_name_the_file_the_row_and_the_column(
+    values: list[object], display: str, message: str
+) -> None:
+    with pytest.raises(DataError) as caught:
+        parse(values, display)
+    assert str(caught.value) == message
+
+
+def test_a_missing_column_names_the_columns_there_are() -> None:
+    frame = pd.DataFrame({"time": ["2025-07-01T00:00:00Z"], "x": [1]})
+    with pytest.raises(DataError, match=r"data.csv: no column 'ts'; columns are: time, x"):
+        parse_timestamps(frame, "ts", "data.csv")
