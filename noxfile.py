@@ -28,11 +28,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff (lint + format check) and mypy --strict."""
+    """ruff (lint + format check), mypy --strict, and the architecture contract."""
     _install(session)
     session.run("ruff", "check", "src", "tests", "noxfile.py", "scripts")
     session.run("ruff", "format", "--check", "src", "tests", "noxfile.py", "scripts")
     session.run("mypy", "--strict", "src/closeout")
+    # Layers, independent kinds, no cycles ([tool.importlinter] in pyproject.toml); then what
+    # import-linter cannot see: closeout imports inside functions, module size (AST test).
+    session.run("lint-imports", "--no-cache")
+    session.run("pytest", "-q", "-p", "no:cacheprovider", "tests/unit/test_architecture.py")
 
 
 @nox.session

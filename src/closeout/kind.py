@@ -18,12 +18,12 @@ module-level ``KIND = MyKind()`` in the kind's entry module, and it provides:
 ``engine``     the dotted name of the module whose ``run(scenario, subject, context)`` runs
                one side of the scenario and returns a ``KindResult``. It is imported only
                when a scenario runs, so ``lint``, ``status`` and ``schema`` never pay for
-               pandas, NumPy or evidently. (Override ``run`` instead if you prefer.)
+               pandas, NumPy or evidently. (Or override ``run``: a kind does one of the two.)
 ``figures``    the key figures a report shows for a run, from the run's ``metrics``.
-``template``   a commented, lint-clean scenario that ``closeout init --kind`` scaffolds
-               (``template.yaml`` beside the entry module by default).
-``packages``   the distributions whose versions shape verdicts; their versions are recorded
-               in every run's ``environment.packages``.
+``template``   a commented, lint-clean scenario of the kind, the one ``closeout init``
+               scaffolds for it (``template.yaml`` beside the entry module by default).
+``packages``   the distributions whose versions shape verdicts (a plugin names its own too);
+               their versions are recorded in every run's ``environment.packages``.
 
 Kinds return data and never decide verdicts from exceptions: the runner is the one place
 where an exception becomes a verdict (``SubjectError`` from user code is a ``fail`` with its
@@ -31,16 +31,21 @@ traceback; any other ``CloseoutError`` an ``error``; anything else an internal `
 Artifacts are returned as a writer (``KindResult.write_artifacts``) that the runner calls
 under the same guard, so a chart that cannot be written never changes a verdict.
 
-Registering: a built-in kind is one line in ``closeout.kinds._BUILTIN``; a kind in another
-distribution is one entry point in the group ``closeout.kinds``::
+Registering: a built-in kind is one folder ``closeout/kinds/<name>/`` and one line in
+``closeout.kinds._BUILTIN``; a kind in another distribution is one entry point in the group
+``closeout.kinds``::
 
     [project.entry-points."closeout.kinds"]
     latency = "closeout_latency.kind:KIND"
 
 It is then valid in ``kind:``, in lint, schema, pytest, evidence, state and reports exactly
 like a built-in kind. Kinds import the contract (this module), ``closeout.models``,
-``closeout.errors``, ``closeout.project`` and the shared toolkit; never each other, the loader,
-the runner or the evidence store (``nox -s lint`` checks it).
+``closeout.errors``, ``closeout.project`` and ``closeout.callables`` (built-in kinds also the
+private toolkit ``closeout.kinds._toolkit``); never each other, the loader, the runner, the
+evidence store or reports (``nox -s lint`` checks it for the built-in kinds).
+
+The kind-author guide, with a complete one-module kind and how to test it, is
+``docs/kinds.md``.
 """
 
 from __future__ import annotations
@@ -142,8 +147,10 @@ class Kind(ABC, Generic[ScenarioT]):
         return generic_figures(metrics)
 
     def template(self) -> str | None:
-        """The scenario ``closeout init --kind`` scaffolds: ``template.yaml`` beside the kind."""
+        """The scenario ``closeout init`` scaffolds for the kind: ``template.yaml`` beside it."""
         package = type(self).__module__.rpartition(".")[0]
+        if not package:  # a kind in a top-level module has no package to hold a template
+            return None
         try:
             return (resources.files(package) / "template.yaml").read_text(encoding="utf-8")
         except (FileNotFoundError, ModuleNotFoundError, TypeError):

@@ -21,6 +21,7 @@ from closeout.loader import (
 )
 from closeout.models import Postmortem
 from closeout.project import Project
+from closeout.store import load_summaries
 
 
 @dataclass
@@ -116,8 +117,6 @@ def _duplicate_names(loaded: list[LoadedScenario]) -> list[Problem]:
 
 def _settled_by_records(project: Project, incident: str) -> set[str]:
     """Actions closed or waived by a record: a past due date on them is no longer news."""
-    from closeout.store import load_summaries
-
     return {r.action for r in load_summaries(project, incident) if r.type in ("closure", "waiver")}
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from closeout import _yaml
 from closeout.errors import Location, Problem, ScenarioError, field_path, is_location_tag
 from closeout.kind import AnyKind
-from closeout.kinds import all_kind_names, get_kind, kind_names
+from closeout.kinds import KindLoadError, all_kind_names, get_kind, kind_names
 from closeout.models import IDENTIFIER, Postmortem, ScenarioBase, suggest
 from closeout.project import Project
 
@@ -335,4 +335,7 @@ def _kind_of(raw: Any, display: str) -> AnyKind:
                 f"version of closeout (available: {', '.join(kind_names())})",
             )
         )
-    return get_kind(value)
+    try:
+        return get_kind(value)
+    except KindLoadError as exc:  # a plugin kind that is installed but broken
+        raise ScenarioError(Problem(where, "kind", str(exc))) from None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from closeout.reports.figures import MAX_FIGURES, artifacts, generic_figures, key_figures
 from closeout._format import duration, number
+from closeout.reports.figures import MAX_FIGURES, artifacts, generic_figures, key_figures
 
 
 def test_threshold_figures_are_first_firing_and_intervals_per_alert() -> None:

@@ -2,9 +2,13 @@
 
 A built-in kind is a folder ``closeout/kinds/<name>/`` (entry module ``kind.py`` holding
 ``KIND``) and one line in ``_BUILTIN``. A kind from another distribution registers an entry
-point in the group ``closeout.kinds`` (name = the kind's name, value = ``module:attribute``).
-The contract a kind implements is ``closeout.kind``. A built-in kind whose folder is absent
-(a slimmed install) is reported as "not available in this version" rather than "unknown".
+point in the group ``closeout.kinds`` (name = the kind's name, value = ``module:attribute``)
+and is then valid everywhere a built-in kind is (``docs/kinds.md``). The contract a kind
+implements is ``closeout.kind``.
+
+A built-in kind whose folder is absent (a slimmed install) is "not available in this
+version"; a plugin kind that cannot be imported is a ``KindLoadError`` naming its entry point,
+reported where a scenario names it.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ _BUILTIN: dict[str, str] = {
 
 
 class KindLoadError(CloseoutError):
-    """A registered kind could not be imported, or is not a ``Kind``."""
+    """A registered kind could not be imported, or is not a usable ``Kind``."""
 
 
 @cache
@@ -38,9 +42,16 @@ def _registered() -> dict[str, str]:
     return found | _BUILTIN
 
 
+def is_builtin(name: str) -> bool:
+    """The kind is one of closeout's own (``_BUILTIN``), not a plugin's."""
+    return name in _BUILTIN
+
+
 def kind_names() -> list[str]:
-    """The kinds this installation can run."""
-    return sorted(name for name, target in _registered().items() if _available(target))
+    """The kinds this installation can run: the built-ins present and every plugin kind."""
+    return sorted(
+        name for name, target in _registered().items() if not is_builtin(name) or _available(target)
+    )
 
 
 def all_kind_names() -> list[str]:
@@ -48,6 +59,7 @@ def all_kind_names() -> list[str]:
     return sorted(_registered())
 
 
+@cache
 def _available(target: str) -> bool:
     module = target.partition(":")[0]
     try:
@@ -58,19 +70,28 @@ def _available(target: str) -> bool:
 
 @cache
 def get_kind(name: str) -> AnyKind:
-    """The kind registered under ``name``; KeyError when there is none."""
-    module_name, _, attribute = _registered()[name].partition(":")
+    """The kind registered under ``name``; KeyError when there is none, KindLoadError when
+    its module cannot be imported or does not hold a usable ``Kind`` named ``name``."""
+    target = _registered()[name]
+    module_name, _, attribute = target.partition(":")
+    where = f"kind '{name}' ({_origin(name)}{target})"
     try:
         kind = getattr(importlib.import_module(module_name), attribute or "KIND")
-    except (ImportError, AttributeError) as exc:
-        raise KindLoadError(
-            f"kind '{name}' ({_registered()[name]}) cannot be loaded: {exc}"
-        ) from exc
+    except Exception as exc:
+        # A plugin's import may raise anything: report it where a scenario names the kind.
+        # In closeout's own kinds only a missing module is expected; anything else is a bug.
+        if is_builtin(name) and not isinstance(exc, ImportError | AttributeError):
+            raise
+        raise KindLoadError(f"{where} cannot be loaded: {type(exc).__name__}: {exc}") from exc
     if not isinstance(kind, Kind) or kind.name != name:
-        raise KindLoadError(
-            f"kind '{name}' ({_registered()[name]}) is not a closeout.kind.Kind named '{name}'"
-        )
+        raise KindLoadError(f"{where} is not a closeout.kind.Kind named '{name}'")
+    if not kind.engine and type(kind).run is Kind.run:
+        raise KindLoadError(f"{where} names no engine module and does not override run()")
     return kind
+
+
+def _origin(name: str) -> str:
+    return "" if is_builtin(name) else f"entry point {ENTRY_POINT_GROUP}: "
 
 
 def find_kind(name: str) -> AnyKind | None:
