@@ -1,79 +1,77 @@
-"""Evidence records (SPEC §5): build, seal (sha256 + optional HMAC), write atomically.
+"""Evidence records (SPEC §5): build them through the record models, seal, write atomically.
 
-A record is immutable once written: it goes to a temporary file in the same folder, is
-flushed to disk, then renamed into place, so readers never see half a record and concurrent
-writers never collide (the name carries 8 hex digits of a fresh uuid4).
+A record is immutable once written: ``closeout._io`` writes it to a temporary file in the
+same folder, flushes it to disk, then renames it into place, so readers never see half a
+record and concurrent writers never collide (the name carries 8 hex digits of a fresh
+uuid4). Non-finite numbers are written as ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` in
+every record (``closeout._numbers``); records of schema 1 keep today's canonical form.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
-import math
 import os
 import platform
 import subprocess
-import tempfile
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, get_args
 
+from closeout._io import AtomicWriteError, write_bytes
+from closeout._numbers import encode_nonfinite
 from closeout._time import iso_z, utc_now
 from closeout.errors import CloseoutError, UsageError
+from closeout.kinds import kind_packages
 from closeout.loader import LoadedScenario
+from closeout.models.canonical import canonical_bytes as canonical_bytes
+from closeout.models.canonical import parse_json as parse_json
+from closeout.models.canonical import render as render
+from closeout.models.canonical import seal_with
+from closeout.models.canonical import signature_ok as signature_ok
+from closeout.models.canonical import verify_sha256 as verify_sha256
+from closeout.models.records import SCHEMA_VERSION, Record, RunRecord, TriggerName
 from closeout.project import Project
 from closeout.runner import ScenarioRun
 
-SCHEMA_VERSION = 1
 SIGNING_KEY_ENV = "CLOSEOUT_SIGNING_KEY"
 TRIGGER_ENV = "CLOSEOUT_TRIGGER"
-TRIGGERS = ("manual", "ci", "gate", "scheduled")
-_PACKAGES = (
-    "closeout",
-    "evidently",
-    "pandas",
-    "numpy",
-    "scipy",
-    "hypothesis",
-    "pydantic",
-    "pyyaml",
-    "pytest",
-)
+TRIGGERS: tuple[str, ...] = get_args(TriggerName)
+# Recorded in every run beside each kind's own packages (``Kind.packages``).
+BASE_PACKAGES = ("closeout", "pydantic", "pyyaml", "pytest")
+
+RecordT = TypeVar("RecordT", bound=Record)
 
 
 class EvidenceWriteError(CloseoutError):
     """A record could not be written (disk full, permissions); nothing partial is left."""
 
 
-def canonical_bytes(record: dict[str, Any]) -> bytes:
-    """The canonical JSON of a record without its ``sha256`` and ``signature`` fields."""
-    body = {k: v for k, v in record.items() if k not in ("sha256", "signature")}
-    return json.dumps(
-        body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode()
+# --------------------------------------------------------------------------- sealing
 
 
-def seal(record: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+def signing_key() -> str | None:
+    """The HMAC key from ``$CLOSEOUT_SIGNING_KEY``, or None when it is unset or empty."""
+    return os.environ.get(SIGNING_KEY_ENV) or None
+
+
+def seal(record: Mapping[str, Any], key: str | None = None) -> dict[str, Any]:
     """Add ``sha256`` and ``signature`` (HMAC-SHA256 under ``key`` or $CLOSEOUT_SIGNING_KEY)."""
-    key = key if key is not None else os.environ.get(SIGNING_KEY_ENV) or None
-    body = canonical_bytes(record)
-    sealed = dict(record)
-    sealed["sha256"] = hashlib.sha256(body).hexdigest()
-    sealed["signature"] = hmac.new(key.encode(), body, hashlib.sha256).hexdigest() if key else None
-    return sealed
+    return seal_with(record, key if key is not None else signing_key())
 
 
-def signature_ok(record: dict[str, Any], key: str) -> bool:
-    """The record's signature is the HMAC-SHA256 of its canonical bytes under ``key``."""
-    signature = record.get("signature")
-    if not isinstance(signature, str):
-        return False
-    expected = hmac.new(key.encode(), canonical_bytes(record), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(signature, expected)
+def read_record(path: Path) -> dict[str, Any]:
+    """The JSON object of a record file; OSError or ValueError when there is none."""
+    record = parse_json(path.read_bytes())
+    if not isinstance(record, dict):
+        raise ValueError(f"{path.name}: not a JSON object")
+    return record
+
+
+# --------------------------------------------------------------------------- context
 
 
 def trigger_from_env() -> str:
@@ -90,7 +88,7 @@ def trigger_from_env() -> str:
 def environment() -> dict[str, Any]:
     """Python, platform and the versions of the packages that shape a verdict."""
     packages: dict[str, str | None] = {}
-    for name in _PACKAGES:
+    for name in dict.fromkeys(BASE_PACKAGES + kind_packages()):
         try:
             packages[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -102,27 +100,29 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
 @lru_cache(maxsize=8)
 def git_state(root: Path, reports: str) -> dict[str, Any]:
     """The commit and whether tracked files differ from it (evidence output excluded)."""
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", "-C", str(root), *args],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
+    commit = _git(root, "rev-parse", "HEAD")
     if commit is None:
         return {"commit": None, "dirty": None}
-    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){reports}")
+    status = _git(
+        root, "status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){reports}"
+    )
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
@@ -135,28 +135,12 @@ def file_sha256(path: Path) -> str:
 
 
 def json_safe(value: Any) -> Any:
-    """Replace non-finite floats by strings so the record is strict JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
+    """``value`` as strict JSON: non-finite floats become ``"NaN"``/``"Infinity"``/
+    ``"-Infinity"``, keys strings and tuples lists (``closeout._numbers``)."""
+    return encode_nonfinite(value)
 
 
-def envelope(project: Project, record_type: str, incident: str, action: str) -> dict[str, Any]:
-    """The fields every record type shares."""
-    return {
-        "schema": SCHEMA_VERSION,
-        "type": record_type,
-        "id": str(uuid.uuid4()),
-        "incident": incident,
-        "action": action,
-        **timestamps(utc_now()),
-        "environment": environment(),
-        "git": git_state(project.root, project.reports),
-    }
+# --------------------------------------------------------------------------- building
 
 
 def timestamps(moment: datetime) -> dict[str, Any]:
@@ -165,92 +149,69 @@ def timestamps(moment: datetime) -> dict[str, Any]:
     return {"started_at": iso_z(moment), "started_at_us": int(moment.timestamp() * 1_000_000)}
 
 
-def record_path(project: Project, record: dict[str, Any], label: str) -> Path:
-    stamp = str(record["started_at"]).replace("-", "").replace(":", "")
-    short_id = str(record["id"]).replace("-", "")[:8]
-    folder = project.reports_dir / str(record["incident"]) / "evidence"
-    return folder / f"{stamp}-{label}-{short_id}.json"
+def envelope(
+    project: Project,
+    record_type: str,
+    incident: str,
+    action: str,
+    moment: datetime | None = None,
+) -> dict[str, Any]:
+    """The fields every record type shares, stamped ``moment`` (default: now)."""
+    return {
+        "schema": SCHEMA_VERSION,
+        "type": record_type,
+        "id": str(uuid.uuid4()),
+        "incident": incident,
+        "action": action,
+        **timestamps(moment or utc_now()),
+        "environment": environment(),
+        "git": git_state(project.root, project.reports),
+    }
 
 
-def write_record(project: Project, record: dict[str, Any], label: str) -> Path:
-    """Seal and atomically write a record; return its path."""
-    sealed = seal(json_safe(record))
-    path = record_path(project, sealed, label)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise EvidenceWriteError(f"cannot create {path.parent}: {exc.strerror}") from None
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    except OSError as exc:
-        raise EvidenceWriteError(
-            f"cannot write evidence in {path.parent}: {exc.strerror}"
-        ) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(render(sealed))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException as exc:
-        Path(temp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise EvidenceWriteError(
-                f"cannot write evidence {path.name}: {exc.strerror or exc}; nothing was written"
-            ) from None
-        raise
-    return path
+def build(model: type[RecordT], fields: Mapping[str, Any]) -> RecordT:
+    """A record of type ``model`` from its fields, non-finite numbers encoded first."""
+    return model.model_validate(encode_nonfinite(dict(fields)))
 
 
-def render(record: dict[str, Any]) -> bytes:
-    """The exact bytes of a record file; ``verify`` insists files are byte-identical to it."""
-    text = json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-    return (text + "\n").encode()
+def build_run(run: ScenarioRun, project: Project, trigger: str) -> RunRecord:
+    """The run record of a scenario run (not yet sealed)."""
+    loaded, fixed, before = run.loaded, run.fixed, run.before
+    fields = envelope(project, "run", loaded.incident, loaded.model.action, run.started_at)
+    fields |= {
+        "scenario": loaded.name,
+        "kind": loaded.kind.name,
+        "trigger": trigger,
+        "duration_s": round(run.duration_s, 4),
+        "verdict": run.verdict,
+        "before_verdict": run.before_verdict,
+        "discriminating": run.discriminating,
+        "vacuous": run.vacuous,
+        "expectations": [o.model_dump() for o in fixed.outcomes],
+        "before_expectations": [o.model_dump() for o in before.outcomes] if before else None,
+        "metrics": fixed.metrics,
+        "before_metrics": before.metrics if before else None,
+        "inputs": inputs(loaded, project),
+        "seed": run.seed,
+        "artifacts": fixed.artifacts + (before.artifacts if before else []),
+        "error": _run_error(run),
+        "traceback": fixed.traceback or (before.traceback if before else None),
+    }
+    return build(RunRecord, fields)
 
 
-def read_record(path: Path) -> dict[str, Any]:
-    record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return record
-
-
-def verify_sha256(record: dict[str, Any]) -> bool:
-    return record.get("sha256") == hashlib.sha256(canonical_bytes(record)).hexdigest()
-
-
-def run_record(run: ScenarioRun, project: Project, trigger: str) -> dict[str, Any]:
-    """SPEC §5 run record for a scenario run (not yet sealed)."""
-    loaded = run.loaded
-    record = envelope(project, "run", loaded.incident, loaded.model.action)
-    fixed = run.fixed
-    error = fixed.error
+def _run_error(run: ScenarioRun) -> str | None:
+    """The fixed state's error, then the pre-fix state's when that one could not run."""
+    error = run.fixed.error
     if run.before is not None and run.before.verdict == "error" and run.before.error:
         error = f"{error}\n" if error else ""
         error += f"pre-fix run: {run.before.error}"
-    record.update(
-        {
-            "scenario": loaded.name,
-            "kind": loaded.kind.name,
-            "trigger": trigger,
-            **timestamps(run.started_at),
-            "duration_s": round(run.duration_s, 4),
-            "verdict": run.verdict,
-            "before_verdict": run.before_verdict,
-            "discriminating": run.discriminating,
-            "vacuous": run.vacuous,
-            "expectations": [o.model_dump() for o in fixed.outcomes],
-            "before_expectations": [o.model_dump() for o in run.before.outcomes]
-            if run.before
-            else None,
-            "metrics": fixed.metrics,
-            "before_metrics": run.before.metrics if run.before else None,
-            "inputs": inputs(loaded, project),
-            "seed": run.seed,
-            "artifacts": fixed.artifacts + (run.before.artifacts if run.before else []),
-            "error": error,
-            "traceback": fixed.traceback or (run.before.traceback if run.before else None),
-        }
-    )
-    return record
+    return error
+
+
+def run_record(run: ScenarioRun, project: Project, trigger: str) -> dict[str, Any]:
+    """SPEC §5 run record for a scenario run (not yet sealed), as its JSON object."""
+    return build_run(run, project, trigger).body()
 
 
 def inputs(loaded: LoadedScenario, project: Project) -> dict[str, Any]:
@@ -271,6 +232,58 @@ def inputs(loaded: LoadedScenario, project: Project) -> dict[str, Any]:
     }
 
 
+def build_pytest_run(
+    project: Project,
+    incident: str,
+    action: str,
+    test_name: str,
+    nodeid: str,
+    test_file: Path,
+    passed: bool,
+    duration_s: float,
+    trigger: str,
+    longrepr: str | None,
+    started_at: datetime | None = None,
+) -> RunRecord:
+    """A run record of kind ``pytest``: a Python test attached to an action by its marker."""
+    verdict = "pass" if passed else "fail"
+    digest = file_sha256(test_file) if test_file.is_file() else "missing"
+    shown = project.display(test_file)
+    fields = envelope(project, "run", incident, action, started_at)
+    fields |= {
+        "scenario": test_name,
+        "kind": "pytest",
+        "trigger": trigger,
+        "duration_s": round(duration_s, 4),
+        "verdict": verdict,
+        "before_verdict": None,
+        "discriminating": None,
+        "vacuous": False,
+        "expectations": [
+            {
+                "name": nodeid,
+                "outcome": verdict,
+                "observed": "passed" if passed else "failed",
+                "target": "passed",
+                "detail": "",
+            }
+        ],
+        "before_expectations": None,
+        "metrics": {},
+        "before_metrics": None,
+        "inputs": {
+            "scenario": {"path": shown, "sha256": digest},
+            "files": {},
+            "code": {shown: digest},
+        },
+        "seed": None,
+        "artifacts": [],
+        "error": None,
+        "traceback": longrepr,
+    }
+    return build(RunRecord, fields)
+
+
 def pytest_record(
     project: Project,
     incident: str,
@@ -284,43 +297,50 @@ def pytest_record(
     longrepr: str | None,
     started_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """A record of kind ``pytest``: a Python test attached to an action by its marker."""
-    record = envelope(project, "run", incident, action)
-    if started_at is not None:
-        record.update(timestamps(started_at))
-    verdict = "pass" if passed else "fail"
-    digest = file_sha256(test_file) if test_file.is_file() else "missing"
-    record.update(
-        {
-            "scenario": test_name,
-            "kind": "pytest",
-            "trigger": trigger,
-            "duration_s": round(duration_s, 4),
-            "verdict": verdict,
-            "before_verdict": None,
-            "discriminating": None,
-            "vacuous": False,
-            "expectations": [
-                {
-                    "name": nodeid,
-                    "outcome": verdict,
-                    "observed": "passed" if passed else "failed",
-                    "target": "passed",
-                    "detail": "",
-                }
-            ],
-            "before_expectations": None,
-            "metrics": {},
-            "before_metrics": None,
-            "inputs": {
-                "scenario": {"path": project.display(test_file), "sha256": digest},
-                "files": {},
-                "code": {project.display(test_file): digest},
-            },
-            "seed": None,
-            "artifacts": [],
-            "error": None,
-            "traceback": longrepr,
-        }
-    )
-    return record
+    """``build_pytest_run`` as the record's JSON object (not yet sealed)."""
+    return build_pytest_run(
+        project,
+        incident,
+        action,
+        test_name,
+        nodeid,
+        test_file,
+        passed,
+        duration_s,
+        trigger,
+        longrepr,
+        started_at,
+    ).body()
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def record_path(project: Project, record: Mapping[str, Any], label: str) -> Path:
+    stamp = str(record["started_at"]).replace("-", "").replace(":", "")
+    short_id = str(record["id"]).replace("-", "")[:8]
+    folder = project.reports_dir / str(record["incident"]) / "evidence"
+    return folder / f"{stamp}-{label}-{short_id}.json"
+
+
+def write_record(
+    project: Project, record: Record | Mapping[str, Any], label: str, key: str | None = None
+) -> Path:
+    """Seal (under ``key``, default $CLOSEOUT_SIGNING_KEY) and atomically write a record."""
+    body = record.body() if isinstance(record, Record) else record
+    sealed = seal(encode_nonfinite(dict(body)), key)
+    path = record_path(project, sealed, label)
+    try:
+        write_bytes(path, render(sealed))
+    except AtomicWriteError as exc:
+        raise EvidenceWriteError(_write_problem(path, exc)) from None
+    return path
+
+
+def _write_problem(path: Path, exc: AtomicWriteError) -> str:
+    cause = exc.cause
+    if exc.stage == "folder":
+        return f"cannot create {path.parent}: {cause.strerror}"
+    if exc.stage == "create":
+        return f"cannot write evidence in {path.parent}: {cause.strerror}"
+    return f"cannot write evidence {path.name}: {cause.strerror or cause}; nothing was written"

@@ -1,83 +1,149 @@
 """Closing, waiving and recurrence: the records that move an action through its life.
 
-``statuses`` derives the state of actions (see ``state.py``); ``close``, ``waive`` and
-``record_recurrences`` write closure, waiver and recurrence records when the evidence allows.
+``Archive`` is the one way in to a project's evidence for ``status``, the lifecycle,
+``verify`` and the reports: it owns the clock, the input-hash cache and the signing policy,
+so they all see the same evidence the same way. ``statuses`` derives the state of actions
+(see ``state.py``); ``close``, ``waive`` and ``record_recurrences`` write closure, waiver and
+recurrence records when the evidence allows. The module-level functions make an archive from
+the project, for the command line and the pytest plugin; the ``*_in`` ones take one.
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from closeout._time import utc_now
 from closeout.errors import UsageError
-from closeout.evidence import SIGNING_KEY_ENV, envelope, read_record, signature_ok, write_record
-from closeout.loader import load_postmortem
-from closeout.models import IDENTIFIER, Postmortem, suggest
+from closeout.evidence import (
+    SIGNING_KEY_ENV,
+    build,
+    envelope,
+    read_record,
+    signing_key,
+    write_record,
+)
+from closeout.models import Postmortem, suggest
+from closeout.models.canonical import signature_ok
+from closeout.models.records import ClosureRecord, Record, RecurrenceRecord, WaiverRecord
 from closeout.project import Project
-from closeout.state import (
-    BAD_VERDICTS,
-    ActionStatus,
-    Clock,
+from closeout.state import BAD_VERDICTS, ActionStatus, Clock, derive
+from closeout.store import (
     InputHashes,
-    derive,
-    postmortem_path,
+    RecordSummary,
+    ScenarioInfo,
+    evidence_dir,
+    load_summaries,
     scan_scenarios,
 )
-from closeout.store import evidence_dir, load_summaries
+
+# Callers know the incident look-ups from here.
+from closeout.store import check_incident_id as check_incident_id
+from closeout.store import incident_ids as incident_ids
+from closeout.store import load_incident as load_incident
 
 
-def incident_ids(project: Project) -> list[str]:
-    folder = project.scenarios_dir
-    if not folder.is_dir():
-        return []
-    return sorted(p.parent.name for p in folder.glob("*/postmortem.yaml"))
+class Archive:
+    """A project's evidence, seen at one moment under one signing policy.
 
+    ``clock`` gives the moment state is derived at (read once, when the archive is made) and
+    the time stamp of every record the archive writes. ``key`` is the HMAC key that signs
+    and checks records (default: $CLOSEOUT_SIGNING_KEY); with the project's
+    ``require_signed``, unsigned runs count for nothing.
+    """
 
-def check_incident_id(project: Project, incident: str) -> None:
-    """An incident argument must be an identifier of a known incident (no paths)."""
-    if not IDENTIFIER.match(incident):
-        raise UsageError(f"'{incident}' is not an incident id (letters, digits, '.', '_', '-')")
-    if not postmortem_path(project, incident).is_file():
-        raise UsageError(f"no incident '{incident}'{suggest(incident, incident_ids(project))}")
+    def __init__(
+        self,
+        project: Project,
+        clock: Callable[[], datetime] = utc_now,
+        key: str | None = None,
+    ) -> None:
+        self.project = project
+        self.stamp = clock
+        self.now = clock()
+        self.clock = Clock(self.now, project.evidence_max_age_ms)
+        self.hashes = InputHashes(project)
+        self.key = (key if key is not None else signing_key()) or None
+        self.require_signed = project.require_signed
 
+    def incidents(self) -> list[str]:
+        return incident_ids(self.project)
 
-def load_incident(project: Project, incident: str) -> Postmortem:
-    path = postmortem_path(project, incident)
-    if not IDENTIFIER.match(incident) or not path.is_file():
-        known = incident_ids(project)
-        raise UsageError(f"no incident '{incident}'{suggest(incident, known)}")
-    postmortem, _ = load_postmortem(project, path)
-    return postmortem
+    def postmortem(self, incident: str) -> Postmortem:
+        return load_incident(self.project, incident)
+
+    def scenarios(self, incident: str) -> list[ScenarioInfo]:
+        return scan_scenarios(self.project, incident)
+
+    def summaries(self, incident: str) -> list[RecordSummary]:
+        return load_summaries(self.project, incident)
+
+    def folder(self, incident: str) -> Path:
+        return evidence_dir(self.project, incident)
+
+    def read(self, incident: str, file: str) -> dict[str, Any] | None:
+        """The full record ``file`` of ``incident``, or None when it cannot be read."""
+        try:
+            return read_record(self.folder(incident) / file)
+        except (OSError, ValueError):
+            return None
+
+    def derive(
+        self,
+        incident: str,
+        postmortem: Postmortem,
+        scenarios: list[ScenarioInfo],
+        records: list[RecordSummary],
+    ) -> list[ActionStatus]:
+        """The state of every action of one incident, from what was read of it."""
+        return derive(
+            incident,
+            postmortem,
+            scenarios,
+            records,
+            self.clock,
+            self.hashes,
+            signed_only=self.require_signed,
+        )
+
+    def statuses(self, incidents: list[str] | None = None) -> list[ActionStatus]:
+        """The state of every action of the given incidents (default: all)."""
+        found: list[ActionStatus] = []
+        for incident in incidents or self.incidents():
+            postmortem = self.postmortem(incident)
+            records = self.summaries(incident)
+            found += self.derive(incident, postmortem, self.scenarios(incident), records)
+        return found
+
+    def envelope(self, record_type: str, incident: str, action: str) -> dict[str, Any]:
+        """The shared fields of a new record, stamped by the archive's clock."""
+        return envelope(self.project, record_type, incident, action, self.stamp())
+
+    def write(self, record: Record, label: str) -> Path:
+        """Seal ``record`` under the archive's key (unsigned without one) and write it."""
+        return write_record(self.project, record, label, key=self.key or "")
 
 
 def statuses(
     project: Project, incidents: list[str] | None = None, now: datetime | None = None
 ) -> list[ActionStatus]:
     """The state of every action of the given incidents (default: all)."""
-    clock = Clock(now or utc_now(), project.evidence_max_age_ms)
-    hashes = InputHashes(project)
-    found: list[ActionStatus] = []
-    for incident in incidents or incident_ids(project):
-        postmortem = load_incident(project, incident)
-        found += derive(
-            incident,
-            postmortem,
-            scan_scenarios(project, incident),
-            load_summaries(project, incident),
-            clock,
-            hashes,
-            signed_only=project.require_signed,
-        )
-    return found
+    archive = Archive(project) if now is None else Archive(project, clock=lambda: now)
+    return archive.statuses(incidents)
 
 
 def action_status(project: Project, incident: str, action: str) -> ActionStatus:
-    for status in statuses(project, [incident]):
+    return _action_status(Archive(project), incident, action)
+
+
+def _action_status(archive: Archive, incident: str, action: str) -> ActionStatus:
+    for status in archive.statuses([incident]):
         if status.action.id == action:
             return status
-    actions = [a.id for a in load_incident(project, incident).actions]
+    actions = [a.id for a in archive.postmortem(incident).actions]
     raise UsageError(f"no action '{action}' in {incident}{suggest(action, actions)}")
 
 
@@ -92,34 +158,38 @@ class Decision:
 
 def close(project: Project, incident: str, action: str, by: str, note: str | None) -> Decision:
     """Write a closure record if every scenario has fresh, passing, discriminating evidence."""
-    status = action_status(project, incident, action)
-    if status.state == "closed":
-        return Decision(True, [f"already closed ({status.closure.file})"])  # type: ignore[union-attr]
+    return close_in(Archive(project), incident, action, by, note)
+
+
+def close_in(archive: Archive, incident: str, action: str, by: str, note: str | None) -> Decision:
+    """``close`` on an archive: its clock stamps the closure, its key signs it."""
+    status = _action_status(archive, incident, action)
+    if status.state == "closed" and status.closure is not None:
+        return Decision(True, [f"already closed ({status.closure.file})"])
     if status.state in ("waived", "not_doing"):
         return Decision(False, [f"the action is {status.state}; nothing to close"])
     if not status.scenarios:
         return Decision(False, ["the action has no scenario: add one, or `closeout waive` it"])
-    reasons = [f"{s.name}: {p}" for s in status.scenarios for p in s.problems]
+    reasons = [f"{s.name}: {p.message}" for s in status.scenarios for p in s.problems]
     runs = [run for s in status.scenarios for run in s.supporting]
-    if project.require_signed:
-        reasons += _signature_problems(project, incident, [r.file for r in runs])
+    if archive.require_signed:
+        reasons += _signature_problems(archive, incident, runs)
     if reasons:
         return Decision(False, reasons)
-    record = envelope(project, "closure", incident, action)
-    record.update({"by": by, "note": note, "runs": [r.sha256 for r in runs]})
-    path = write_record(project, record, f"closure-{action}")
-    return Decision(True, [], project.display(path))
+    fields = archive.envelope("closure", incident, action)
+    fields |= {"by": by, "note": note, "runs": [r.sha256 for r in runs]}
+    path = archive.write(build(ClosureRecord, fields), f"closure-{action}")
+    return Decision(True, [], archive.project.display(path))
 
 
-def _signature_problems(project: Project, incident: str, files: list[str]) -> list[str]:
-    key = os.environ.get(SIGNING_KEY_ENV)
-    if not key:
+def _signature_problems(archive: Archive, incident: str, runs: list[RecordSummary]) -> list[str]:
+    if archive.key is None:
         return [f"require_signed is set but {SIGNING_KEY_ENV} is not: cannot check signatures"]
     problems = []
-    for name in files:
-        record = read_record(evidence_dir(project, incident) / name)
-        if not signature_ok(record, key):
-            problems.append(f"{name}: unsigned or badly signed run (require_signed)")
+    for run in runs:
+        record = archive.read(incident, run.file)
+        if record is None or not signature_ok(record, archive.key):
+            problems.append(f"{run.file}: unsigned or badly signed run (require_signed)")
     return problems
 
 
@@ -127,7 +197,14 @@ def waive(
     project: Project, incident: str, action: str, by: str, reason: str, force: bool
 ) -> Decision:
     """Write a waiver record; an action that has scenarios needs ``force``."""
-    status = action_status(project, incident, action)
+    return waive_in(Archive(project), incident, action, by, reason, force)
+
+
+def waive_in(
+    archive: Archive, incident: str, action: str, by: str, reason: str, force: bool
+) -> Decision:
+    """``waive`` on an archive: its clock stamps the waiver, its key signs it."""
+    status = _action_status(archive, incident, action)
     if status.state in ("waived", "not_doing"):
         return Decision(False, [f"the action is already {status.state}"])
     real = [s.name for s in status.scenarios]
@@ -139,13 +216,18 @@ def waive(
                 "evidence, or pass --force with a reason"
             ],
         )
-    record = envelope(project, "waiver", incident, action)
-    record.update({"by": by, "reason": reason, "forced": bool(real and force), "scenarios": real})
-    path = write_record(project, record, f"waiver-{action}")
-    return Decision(True, [], project.display(path))
+    fields = archive.envelope("waiver", incident, action)
+    fields |= {"by": by, "reason": reason, "forced": bool(real and force), "scenarios": real}
+    path = archive.write(build(WaiverRecord, fields), f"waiver-{action}")
+    return Decision(True, [], archive.project.display(path))
 
 
 def record_recurrences(project: Project, after: list[ActionStatus]) -> list[str]:
+    """One recurrence record per regression episode of a closed action (see ``recur_in``)."""
+    return recur_in(Archive(project), after)
+
+
+def recur_in(archive: Archive, after: list[ActionStatus]) -> list[str]:
     """One recurrence record per regression episode of a closed action.
 
     An episode starts with the first failing run after the closure or after the last
@@ -156,24 +238,28 @@ def record_recurrences(project: Project, after: list[ActionStatus]) -> list[str]
     for status in after:
         if status.state != "regressed" or status.closure is None:
             continue
-        records = load_summaries(project, status.incident)
-        mine = [
-            r for r in records if r.action == status.action.id and r.order > status.closure.order
-        ]
-        passing = [r.order for r in mine if r.type == "run" and r.verdict == "pass"]
-        episode = max(passing, default=status.closure.order)
-        if any(r.type == "recurrence" and r.order > episode for r in mine):
+        run = _new_episode(status, status.closure, archive.summaries(status.incident))
+        if run is None:
             continue
-        failing = [
-            s.latest
-            for s in status.scenarios
-            if s.latest is not None
-            and s.latest.order > episode
-            and s.latest.verdict in BAD_VERDICTS
-        ]
-        for run in failing[:1]:
-            record = envelope(project, "recurrence", status.incident, status.action.id)
-            record.update({"run": run.sha256, "scenario": run.scenario, "verdict": run.verdict})
-            path = write_record(project, record, f"recurrence-{status.action.id}")
-            written.append(project.display(path))
+        fields = archive.envelope("recurrence", status.incident, status.action.id)
+        fields |= {"run": run.sha256, "scenario": run.scenario, "verdict": run.verdict}
+        path = archive.write(build(RecurrenceRecord, fields), f"recurrence-{status.action.id}")
+        written.append(archive.project.display(path))
     return written
+
+
+def _new_episode(
+    status: ActionStatus, closure: RecordSummary, records: list[RecordSummary]
+) -> RecordSummary | None:
+    """The failing run that starts a regression episode with no recurrence record yet."""
+    mine = [r for r in records if r.action == status.action.id and r.order > closure.order]
+    passing = [r.order for r in mine if r.type == "run" and r.verdict == "pass"]
+    episode = max(passing, default=closure.order)
+    if any(r.type == "recurrence" and r.order > episode for r in mine):
+        return None
+    failing = [
+        s.latest
+        for s in status.scenarios
+        if s.latest is not None and s.latest.order > episode and s.latest.verdict in BAD_VERDICTS
+    ]
+    return failing[0] if failing else None

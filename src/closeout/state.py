@@ -3,38 +3,56 @@
 Never stored. When several states apply, the first in this order wins:
 not_doing, waived, regressed, stale, closed, failing, verified, open; ``overdue`` is a flag
 beside the state (due has passed and the action is not closed, waived or not_doing).
+
+What keeps a scenario from supporting a closure is a ``Problem``: a code the rules below
+decide on, and the sentence a person reads; the action's state is chosen by those codes,
+never by reading the sentences back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from closeout._time import format_duration_ms, parse_aware
-from closeout.errors import CloseoutError
-from closeout.evidence import file_sha256
-from closeout.loader import POSTMORTEM_FILE, is_scenario_file, read_raw
 from closeout.models import Action, Postmortem
-from closeout.project import Project
-from closeout.store import RecordSummary
+from closeout.store import InputHashes, RecordSummary, ScenarioInfo
+from closeout.store import scan_scenarios as scan_scenarios  # callers know it from here
 
-STATES = ("not_doing", "waived", "regressed", "stale", "closed", "failing", "verified", "open")
+State = Literal[
+    "not_doing", "waived", "regressed", "stale", "closed", "failing", "verified", "open"
+]
+STATES: tuple[State, ...] = get_args(State)  # in the order of precedence
 BAD_VERDICTS = ("fail", "error", "inconclusive")
+SETTLED: tuple[State, ...] = ("closed", "waived", "not_doing")
+
+ProblemCode = Literal[
+    "no_run",  # the scenario never ran
+    "latest_failed",  # its latest run failed, errored or was inconclusive
+    "vacuous",  # the pre-fix state passes too
+    "before_errored",  # the pre-fix state could not run
+    "no_before_run",  # it has `before`, but no run replayed it yet
+    "not_discriminating",  # it has neither `before` nor `before_unavailable`
+    "stale_age",  # the evidence is older than evidence_max_age
+    "stale_input",  # a file the run read changed since
+]
+STALE: tuple[ProblemCode, ...] = ("stale_age", "stale_input")
 
 
 @dataclass(frozen=True)
-class ScenarioInfo:
-    """What state needs of a scenario file, read without validating the whole file."""
+class Problem:
+    """Why a scenario cannot support a closure: a code for rules, a sentence for people."""
 
-    name: str
-    action: str
-    path: str  # project-relative
-    has_before: bool
-    before_unavailable: bool
-    tags: tuple[str, ...] = ()
-    broken: bool = False  # not even readable YAML: it belongs to no action we can name
+    code: ProblemCode
+    message: str
+
+    @property
+    def stale(self) -> bool:
+        return self.code in STALE
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -43,7 +61,7 @@ class ScenarioState:
 
     name: str
     latest: RecordSummary | None
-    problems: list[str] = field(default_factory=list)  # why it cannot support a closure
+    problems: list[Problem] = field(default_factory=list)
     proof: RecordSummary | None = None  # latest run that also ran the pre-fix state
 
     @property
@@ -52,6 +70,13 @@ class ScenarioState:
         runs = [r for r in (self.proof, self.latest) if r is not None]
         return list({r.file: r for r in runs}.values())
 
+    @property
+    def stale(self) -> bool:
+        return any(p.stale for p in self.problems)
+
+    def messages(self) -> list[str]:
+        return [p.message for p in self.problems]
+
 
 @dataclass
 class ActionStatus:
@@ -59,7 +84,7 @@ class ActionStatus:
 
     incident: str
     action: Action
-    state: str
+    state: State
     overdue: bool
     scenarios: list[ScenarioState]
     closure: RecordSummary | None
@@ -84,7 +109,7 @@ class ActionStatus:
                 s.name: {
                     "latest": s.latest.file if s.latest else None,
                     "verdict": s.latest.verdict if s.latest else None,
-                    "problems": s.problems,
+                    "problems": s.messages(),
                 }
                 for s in self.scenarios
             },
@@ -92,62 +117,10 @@ class ActionStatus:
         }
 
 
-def scan_scenarios(project: Project, incident: str) -> list[ScenarioInfo]:
-    """The scenario files of an incident, read as raw YAML (broken files are skipped)."""
-    folder = project.scenarios_dir / incident
-    infos = []
-    for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
-        if not is_scenario_file(path):
-            continue
-        try:
-            raw, _ = read_raw(path, project.display(path))
-        except CloseoutError:
-            infos.append(
-                ScenarioInfo(path.stem, "", project.display(path), False, False, broken=True)
-            )
-            continue
-        tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
-        infos.append(
-            ScenarioInfo(
-                name=str(raw.get("name") or path.stem),
-                action=str(raw.get("action", "")),
-                path=project.display(path),
-                has_before=raw.get("before") is not None,
-                before_unavailable=bool(raw.get("before_unavailable")),
-                tags=tuple(str(t) for t in tags),
-            )
-        )
-    return infos
-
-
-class InputHashes:
-    """Today's sha256 of the files a run recorded, computed once per file."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self._cache: dict[str, str | None] = {}
-
-    def current(self, relative: str) -> str | None:
-        if relative not in self._cache:
-            try:
-                self._cache[relative] = file_sha256(self.project.resolve_inside(relative))
-            except (OSError, ValueError):
-                self._cache[relative] = None
-        return self._cache[relative]
-
-    def changed(self, inputs: dict[str, Any]) -> list[str]:
-        """Paths whose content differs from what the run recorded."""
-        recorded: dict[str, str] = {}
-        scenario = inputs.get("scenario") or {}
-        if scenario.get("path"):
-            recorded[scenario["path"]] = scenario.get("sha256", "")
-        recorded.update(inputs.get("files") or {})
-        recorded.update(inputs.get("code") or {})
-        return [path for path, digest in recorded.items() if self.current(path) != digest]
-
-
 @dataclass(frozen=True)
 class Clock:
+    """The moment state is derived at, and how old evidence may be then."""
+
     now: datetime
     max_age_ms: int
 
@@ -169,17 +142,9 @@ def derive(
     today: date | None = None,
 ) -> list[ActionStatus]:
     """The state of every action of one incident."""
+    day = today or clock.now.date()
     return [
-        _derive_action(
-            incident,
-            action,
-            scenarios,
-            records,
-            clock,
-            hashes,
-            signed_only,
-            today or clock.now.date(),
-        )
+        _derive_action(incident, action, scenarios, records, clock, hashes, signed_only, day)
         for action in postmortem.actions
     ]
 
@@ -202,19 +167,10 @@ def _derive_action(
         _scenario_state(s, runs, clock, hashes, closed=closure is not None)
         for s in _scenarios_of(action, scenarios, runs)
     ]
-    last_run = runs[-1] if runs else None
     state, reasons = _choose(action, states, closure, waiver)
-    settled = state in ("closed", "waived", "not_doing")
-    return ActionStatus(
-        incident,
-        action,
-        state,
-        action.due < today and not settled,
-        states,
-        closure,
-        last_run,
-        reasons,
-    )
+    overdue = action.due < today and state not in SETTLED
+    last_run = runs[-1] if runs else None
+    return ActionStatus(incident, action, state, overdue, states, closure, last_run, reasons)
 
 
 def _scenarios_of(
@@ -242,37 +198,48 @@ def _scenario_state(
     proof = next((r for r in reversed(mine) if r.before_verdict is not None), None)
     state = ScenarioState(info.name, latest, proof=proof)
     if latest is None:
-        state.problems.append("no run yet")
+        state.problems.append(Problem("no_run", "no run yet"))
         return state
-    if latest.verdict in BAD_VERDICTS:
-        state.problems.append(f"latest run is {latest.verdict} ({latest.file})")
-    elif proof is not None and proof.before_verdict == "pass":
-        state.problems.append(f"vacuous: the pre-fix state passes too ({proof.file})")
-    elif proof is not None and proof.before_verdict == "error" and not proof.discriminating:
-        state.problems.append(f"the pre-fix run could not run ({proof.file}): see its error")
-    elif not info.before_unavailable and not (proof is not None and proof.discriminating):
-        if info.has_before:
-            state.problems.append("no run with the pre-fix state yet: run `closeout run`")
-        else:
-            state.problems.append("not discriminating: add `before` (or `before_unavailable`)")
+    state.problems += _verdict_problems(info, latest, proof)
     # Discrimination is settled when an action is closed; from then on freshness is the
     # latest run's (nightly `recur` runs keep a closure fresh without replaying the bug).
     for run in [latest] if closed else state.supporting:
-        if clock.age_ms(run) > clock.max_age_ms:
-            state.problems.append(
-                f"stale: evidence from {run.started_at} is older than "
-                f"{format_duration_ms(clock.max_age_ms)}"
-            )
-        if run.kind != "pytest":
-            state.problems += [
-                f"stale: {path} changed since {run.file}" for path in hashes.changed(run.inputs)
-            ]
+        state.problems += _freshness_problems(run, clock, hashes)
     state.problems = list(dict.fromkeys(state.problems))
     return state
 
 
-def _is_stale(state: ScenarioState) -> bool:
-    return any(p.startswith("stale:") for p in state.problems)
+def _verdict_problems(
+    info: ScenarioInfo, latest: RecordSummary, proof: RecordSummary | None
+) -> list[Problem]:
+    """What the latest run's verdict and the proof of discrimination leave missing."""
+    if latest.verdict in BAD_VERDICTS:
+        return [Problem("latest_failed", f"latest run is {latest.verdict} ({latest.file})")]
+    if proof is not None and proof.before_verdict == "pass":
+        return [Problem("vacuous", f"vacuous: the pre-fix state passes too ({proof.file})")]
+    if proof is not None and proof.before_verdict == "error" and not proof.discriminating:
+        message = f"the pre-fix run could not run ({proof.file}): see its error"
+        return [Problem("before_errored", message)]
+    if info.before_unavailable or (proof is not None and proof.discriminating):
+        return []
+    if info.has_before:
+        return [Problem("no_before_run", "no run with the pre-fix state yet: run `closeout run`")]
+    message = "not discriminating: add `before` (or `before_unavailable`)"
+    return [Problem("not_discriminating", message)]
+
+
+def _freshness_problems(run: RecordSummary, clock: Clock, hashes: InputHashes) -> list[Problem]:
+    found = []
+    if clock.age_ms(run) > clock.max_age_ms:
+        limit = format_duration_ms(clock.max_age_ms)
+        message = f"stale: evidence from {run.started_at} is older than {limit}"
+        found.append(Problem("stale_age", message))
+    if run.kind != "pytest":
+        found += [
+            Problem("stale_input", f"stale: {path} changed since {run.file}")
+            for path in hashes.changed(run.inputs)
+        ]
+    return found
 
 
 def _choose(
@@ -280,12 +247,13 @@ def _choose(
     states: list[ScenarioState],
     closure: RecordSummary | None,
     waiver: RecordSummary | None,
-) -> tuple[str, list[str]]:
+) -> tuple[State, list[str]]:
     if action.status == "not_doing":
         return "not_doing", [action.rationale or ""]
-    if action.waiver is not None or waiver is not None:
-        return "waived", [action.waiver.reason if action.waiver else f"waived by {waiver.by}"]  # type: ignore[union-attr]
-    reasons = [f"{s.name}: {p}" for s in states for p in s.problems]
+    if action.waiver is not None:
+        return "waived", [action.waiver.reason]
+    if waiver is not None:
+        return "waived", [f"waived by {waiver.by}"]
     if closure is not None:
         since = [s.latest for s in states if s.latest and s.latest.order > closure.order]
         failed = [r for r in since if r.verdict in BAD_VERDICTS]
@@ -293,15 +261,16 @@ def _choose(
             return "regressed", [
                 f"{r.scenario}: {r.verdict} since the closure ({r.file})" for r in failed
             ]
-    fresh = bool(states) and not any(_is_stale(s) for s in states)
-    verified = bool(states) and not reasons
+    problems = [(s.name, p) for s in states for p in s.problems]
+    reasons = [f"{name}: {p.message}" for name, p in problems]
+    fresh = bool(states) and not any(s.stale for s in states)
     if (closure is not None or _would_verify(states)) and not fresh and states:
-        return "stale", [r for r in reasons if "stale:" in r]
+        return "stale", [f"{name}: {p.message}" for name, p in problems if p.stale]
     if closure is not None:
         return "closed", []
     if any(s.latest and s.latest.verdict in BAD_VERDICTS for s in states):
         return "failing", reasons
-    if verified:
+    if states and not problems:
         return "verified", []
     return "open", reasons or ["no scenario: add one, or waive the action"]
 
@@ -309,9 +278,5 @@ def _choose(
 def _would_verify(states: list[ScenarioState]) -> bool:
     """Every scenario would be verified but for staleness."""
     return bool(states) and all(
-        s.latest is not None and all(p.startswith("stale:") for p in s.problems) for s in states
+        s.latest is not None and all(p.stale for p in s.problems) for s in states
     )
-
-
-def postmortem_path(project: Project, incident: str) -> Path:
-    return project.scenarios_dir / incident / POSTMORTEM_FILE

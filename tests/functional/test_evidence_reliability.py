@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closeout import evidence
+from closeout.lifecycle import statuses
+from closeout.models.records import MalformedRecordError, parse_record
 from closeout.project import Project
+from closeout.state import STATES
 from closeout.store import load_summaries
 from closeout.verify import verify
 
@@ -165,3 +168,53 @@ def test_a_truncated_record_is_named_by_verify(
         assert finding.path.endswith(path.name) and "not valid JSON" in finding.problem
     finally:
         path.write_bytes(original)
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+FIELDS = [
+    "type", "action", "scenario", "kind", "verdict", "before_verdict", "discriminating",
+    "trigger", "inputs", "expectations", "metrics", "started_at", "started_at_us", "runs",
+    "run", "by", "environment", "git", "schema",
+]  # fmt: skip
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    record_type=st.sampled_from(["run", "closure", "waiver", "recurrence", "note"]),
+    fields=st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=4),
+)
+def test_a_sealed_record_of_any_shape_is_reported_never_a_traceback(
+    project_dir: Path, record_type: str, fields: dict[str, object]
+) -> None:
+    project = Project(root=project_dir)
+    record = evidence.envelope(project, record_type, "INC-1", "A1") | {"scenario": "a1"}
+    sealed = evidence.seal(record | fields, key="")
+    folder = project_dir / "reports" / "INC-1" / "evidence"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "r.json"
+    path.write_bytes(evidence.render(sealed))
+    try:
+        parse_record(sealed)
+    except MalformedRecordError:
+        fits = False
+    else:
+        fits = True
+    try:
+        findings = [f.problem for f in verify(project).findings]
+        assert len([f for f in findings if f.startswith("malformed")]) == (0 if fits else 1)
+        [summary] = load_summaries(project, "INC-1")
+        assert summary.readable is fits
+        [status] = statuses(project)
+        assert status.state in STATES
+    finally:
+        path.unlink()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tests.conftest import POSTMORTEM, SCENARIO, Write
 
+from closeout._time import utc_now
 from closeout.cli import main
+from closeout.lifecycle import Archive, close_in
+from closeout.models.canonical import signature_ok
+from closeout.project import load_project
+from closeout.verify import verify_in
 
 BROKEN_FIX = SCENARIO.replace(
     "expr: error_rate > 0.05, for: 15m", "expr: error_rate > 0.09, for: 15m"
@@ -208,3 +214,36 @@ def test_incident_arguments_must_be_known_ids(
     code, out = cli(capsys, *argv)
     assert code == 2 and ("no incident" in out or "not an incident id" in out)
     assert not (two_actions / "scenarios" / "INC-1" / "evidence").exists()
+
+
+def test_an_archive_derives_state_and_stamps_records_by_its_own_clock(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(capsys, "run", "INC-1")[0] == 0
+    project = load_project()
+    tomorrow = utc_now().replace(microsecond=0) + timedelta(days=1)
+    archive = Archive(project, clock=lambda: tomorrow, key="k3y")
+    assert {s.action.id: s.state for s in archive.statuses()}["A1"] == "verified"
+    late = Archive(project, clock=lambda: tomorrow + timedelta(days=90))
+    assert {s.action.id: s.state for s in late.statuses()}["A1"] == "stale"
+    decision = close_in(late, "INC-1", "A1", "sam", None)
+    assert not decision.done and "older than 12w6d" in decision.reasons[0]
+    decision = close_in(archive, "INC-1", "A1", "sam", None)
+    assert decision.done, decision.reasons
+    [closure] = evidence(two_actions, "closure")
+    assert closure["started_at"] == tomorrow.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert closure["signature"] is not None and signature_ok(closure, "k3y")
+
+
+def test_require_signed_uses_the_archives_key(
+    two_actions: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (two_actions / "pyproject.toml").write_text("[tool.closeout]\nrequire_signed = true\n")
+    monkeypatch.setenv("CLOSEOUT_SIGNING_KEY", "s3cret")
+    cli(capsys, "run", "INC-1")
+    project = load_project()
+    refused = close_in(Archive(project, key="other"), "INC-1", "A1", "sam", None)
+    assert not refused.done and "unsigned or badly signed run" in refused.reasons[0]
+    assert verify_in(Archive(project)).findings == []
+    [finding] = verify_in(Archive(project, key="other")).findings
+    assert finding.problem == "bad signature"

@@ -12,6 +12,7 @@ import pytest
 
 from closeout import evidence
 from closeout.errors import UsageError
+from closeout.models.records import RunRecord
 from closeout.project import Project
 
 
@@ -51,9 +52,9 @@ def test_any_change_breaks_the_hash(tmp_path: Path) -> None:
     assert not evidence.verify_sha256(sealed)
 
 
-def test_non_finite_numbers_become_strings_so_the_record_is_strict_json(tmp_path: Path) -> None:
-    safe = evidence.json_safe({"a": [float("inf"), 1.5], "b": float("nan")})
-    assert safe == {"a": ["inf", 1.5], "b": "nan"}
+def test_non_finite_numbers_become_the_spec_strings_so_the_record_is_strict_json() -> None:
+    safe = evidence.json_safe({"a": [float("inf"), 1.5], "b": float("nan"), 3: (float("-inf"),)})
+    assert safe == {"a": ["Infinity", 1.5], "b": "NaN", "3": ["-Infinity"]}
 
 
 def test_write_is_atomic_and_named_by_time_scenario_and_id(tmp_path: Path) -> None:
@@ -117,3 +118,68 @@ def test_git_state_reports_commit_and_dirty_flag(tmp_path: Path) -> None:
     evidence.git_state.cache_clear()
     assert evidence.git_state(tmp_path, "reports")["dirty"] is True
     evidence.git_state.cache_clear()
+
+
+def test_non_finite_metrics_reach_the_record_file_as_the_spec_strings(tmp_path: Path) -> None:
+    project = Project(root=tmp_path)
+    record = evidence.envelope(project, "run", "INC-1", "A1")
+    record["metrics"] = {"auc": float("nan"), "bounds": (float("-inf"), float("inf"))}
+    path = evidence.write_record(project, record, "s")
+    assert evidence.read_record(path)["metrics"] == {
+        "auc": "NaN",
+        "bounds": ["-Infinity", "Infinity"],
+    }
+
+
+def test_a_record_model_and_its_dict_are_written_the_same(tmp_path: Path) -> None:
+    project = Project(root=tmp_path)
+    fields = sample_record(project) | {"trigger": "ci", "inputs": {"files": {"d.csv": "x"}}}
+    model = evidence.build(RunRecord, fields)
+    assert model.metrics["score"] == "NaN"
+    by_model = evidence.write_record(project, model, "m", key="")
+    by_dict = evidence.write_record(project, fields, "d", key="")
+    assert by_model.read_bytes() == by_dict.read_bytes()
+
+
+def test_the_packages_recorded_are_the_base_ones_and_each_kinds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    evidence.environment.cache_clear()
+    builtin = set(evidence.environment()["packages"])
+    assert builtin == {
+        "closeout",
+        "evidently",
+        "pandas",
+        "numpy",
+        "scipy",
+        "hypothesis",
+        "pydantic",
+        "pyyaml",
+        "pytest",
+    }
+    monkeypatch.setattr(evidence, "kind_packages", lambda: ("numpy", "a-plugin-dependency"))
+    evidence.environment.cache_clear()
+    packages = evidence.environment()["packages"]
+    assert list(packages) == [
+        "closeout",
+        "pydantic",
+        "pyyaml",
+        "pytest",
+        "numpy",
+        "a-plugin-dependency",
+    ]
+    assert packages["a-plugin-dependency"] is None
+    evidence.environment.cache_clear()
+
+
+def test_a_python_test_record_has_the_keys_of_a_scenario_run(tmp_path: Path) -> None:
+    project = Project(root=tmp_path)
+    test_file = tmp_path / "test_x.py"
+    test_file.write_text("def test_x(): pass\n")
+    record = evidence.pytest_record(
+        project, "INC-1", "A1", "test_x", "test_x.py::test_x", test_file, False, 0.25, "ci", "E"
+    )
+    assert record["kind"] == "pytest" and record["verdict"] == "fail"
+    assert record["inputs"]["code"] == {"test_x.py": record["inputs"]["scenario"]["sha256"]}
+    unsealed = set(RunRecord.model_fields) - {"schema_version", "sha256", "signature"}
+    assert set(record) == unsealed | {"schema"}

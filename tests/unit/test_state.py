@@ -10,7 +10,7 @@ import pytest
 
 from closeout.models import Postmortem
 from closeout.project import Project
-from closeout.state import Clock, InputHashes, ScenarioInfo, derive
+from closeout.state import STATES, ActionStatus, Clock, InputHashes, ScenarioInfo, derive
 from closeout.store import RecordSummary
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -81,13 +81,13 @@ def other(kind: str, when: str) -> RecordSummary:
 SCENARIO = ScenarioInfo("s1", "A1", "", has_before=True, before_unavailable=False)
 
 
-def state_of(
+def status_of(
     records: list[RecordSummary],
     pm: Postmortem | None = None,
     scenarios: list[ScenarioInfo] | None = None,
     now: datetime = NOW,
     tmp: Path = Path("/nonexistent"),
-) -> tuple[str, bool]:
+) -> ActionStatus:
     [status] = derive(
         "INC-1",
         pm or postmortem(),
@@ -97,6 +97,17 @@ def state_of(
         InputHashes(Project(root=tmp)),
         today=now.date(),
     )
+    return status
+
+
+def state_of(
+    records: list[RecordSummary],
+    pm: Postmortem | None = None,
+    scenarios: list[ScenarioInfo] | None = None,
+    now: datetime = NOW,
+    tmp: Path = Path("/nonexistent"),
+) -> tuple[str, bool]:
+    status = status_of(records, pm, scenarios, now, tmp)
     return status.state, status.overdue
 
 
@@ -137,9 +148,10 @@ def test_old_evidence_is_stale() -> None:
 
 def test_changed_input_makes_verified_evidence_stale(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("new content")
-    record = run("2026-05-30T00:00:00Z")
-    object.__setattr__(record, "inputs", {"scenario": {"path": "s.yaml", "sha256": "old"}})
-    assert state_of([record], tmp=tmp_path)[0] == "stale"
+    record = run("2026-05-30T00:00:00Z").model_copy(update={"inputs": {"s.yaml": "old"}})
+    status = status_of([record], tmp=tmp_path)
+    assert status.state == "stale"
+    assert status.reasons == [f"s1: stale: s.yaml changed since {record.file}"]
 
 
 def test_closure_then_passing_runs_is_closed() -> None:
@@ -217,3 +229,98 @@ def test_python_test_evidence_counts_as_a_scenario_without_before() -> None:
         run("2026-05-31T00:00:00Z", verdict="fail", before=None, name="test_guard", kind="pytest")
     )
     assert state_of(records, scenarios=[])[0] == "failing"
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def problems(status: ActionStatus) -> list[tuple[str, str]]:
+    return [(p.code, p.message) for s in status.scenarios for p in s.problems]
+
+
+@pytest.mark.parametrize(
+    ("records", "info", "expected"),
+    [
+        ([], SCENARIO, [("no_run", "no run yet")]),
+        (
+            [run("2026-05-30T00:00:00Z", verdict="error")],
+            SCENARIO,
+            [("latest_failed", "latest run is error (2026-05-30T00:00:00Z-s1.json)")],
+        ),
+        (
+            [run("2026-05-30T00:00:00Z", before="pass")],
+            SCENARIO,
+            [("vacuous", "vacuous: the pre-fix state passes too (2026-05-30T00:00:00Z-s1.json)")],
+        ),
+        (
+            [run("2026-05-30T00:00:00Z", before="error")],
+            SCENARIO,
+            [
+                (
+                    "before_errored",
+                    "the pre-fix run could not run (2026-05-30T00:00:00Z-s1.json): see its error",
+                )
+            ],
+        ),
+        (
+            [run("2026-05-30T00:00:00Z", before=None)],
+            SCENARIO,
+            [("no_before_run", "no run with the pre-fix state yet: run `closeout run`")],
+        ),
+        (
+            [run("2026-05-30T00:00:00Z", before=None)],
+            ScenarioInfo("s1", "A1", "", has_before=False, before_unavailable=False),
+            [("not_discriminating", "not discriminating: add `before` (or `before_unavailable`)")],
+        ),
+        (
+            [run("2026-01-01T00:00:00Z")],
+            SCENARIO,
+            [("stale_age", "stale: evidence from 2026-01-01T00:00:00Z is older than 12w6d")],
+        ),
+    ],
+)
+def test_each_problem_has_its_code_and_the_sentence_status_prints(
+    records: list[RecordSummary], info: ScenarioInfo, expected: list[tuple[str, str]]
+) -> None:
+    assert problems(status_of(records, scenarios=[info])) == expected
+
+
+def test_reasons_of_an_open_action_are_its_scenarios_problems() -> None:
+    status = status_of([run("2026-05-30T00:00:00Z", before="pass")])
+    problem = "vacuous: the pre-fix state passes too (2026-05-30T00:00:00Z-s1.json)"
+    assert status.reasons == [f"s1: {problem}"]
+    assert status.as_json()["scenarios"]["s1"]["problems"] == [problem]
+
+
+def test_a_stale_closure_gives_only_the_stale_reasons() -> None:
+    records = [
+        run("2026-01-01T00:00:00Z", before="pass"),
+        other("closure", "2026-01-01T01:00:00Z"),
+    ]
+    status = status_of(records)
+    assert status.state == "stale"
+    assert status.reasons == ["s1: stale: evidence from 2026-01-01T00:00:00Z is older than 12w6d"]
+    assert [code for code, _ in problems(status)] == ["vacuous", "stale_age"]
+
+
+def test_a_regression_names_the_failing_run_and_the_closure() -> None:
+    records = [
+        run("2026-05-30T00:00:00Z"),
+        other("closure", "2026-05-30T01:00:00Z"),
+        run("2026-05-31T00:00:00Z", verdict="fail", before=None),
+    ]
+    status = status_of(records)
+    assert status.reasons == ["s1: fail since the closure (2026-05-31T00:00:00Z-s1.json)"]
+
+
+def test_the_state_order_is_the_spec_order() -> None:
+    assert STATES == (
+        "not_doing",
+        "waived",
+        "regressed",
+        "stale",
+        "closed",
+        "failing",
+        "verified",
+        "open",
+    )

@@ -12,13 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from closeout._time import parse_aware
-from closeout.evidence import read_record
-from closeout.lifecycle import load_incident
+from closeout.lifecycle import Archive
 from closeout.models import Postmortem
 from closeout.project import Project
 from closeout.reports.facts import CATEGORIES, ActionFact, IncidentFact
-from closeout.state import ActionStatus, Clock, InputHashes, derive, scan_scenarios
-from closeout.store import RecordSummary, evidence_dir, load_summaries
+from closeout.state import ActionStatus
+from closeout.store import RecordSummary
 
 
 @dataclass
@@ -63,47 +62,26 @@ class IncidentView:
 
 
 class Reader:
-    """Collects incidents of one project with one clock and one input-hash cache."""
+    """Collects incidents of one project through one ``Archive``: one clock, one hash cache."""
 
     def __init__(self, project: Project, now: datetime) -> None:
         self.project = project
         self.now = now
-        self.clock = Clock(now, project.evidence_max_age_ms)
-        self.hashes = InputHashes(project)
+        self.archive = Archive(project, clock=lambda: now)
 
     def collect(self, incident: str) -> Collected:
         """Postmortem, records and action states; raises ScenarioError for a bad postmortem."""
-        postmortem = load_incident(self.project, incident)
-        records = load_summaries(self.project, incident)
-        scenarios = scan_scenarios(self.project, incident)
-        statuses = derive(
-            incident,
-            postmortem,
-            scenarios,
-            records,
-            self.clock,
-            self.hashes,
-            signed_only=self.project.require_signed,
-        )
+        archive = self.archive
+        postmortem = archive.postmortem(incident)
+        records = archive.summaries(incident)
+        scenarios = archive.scenarios(incident)
+        statuses = archive.derive(incident, postmortem, scenarios, records)
         paths = {info.name: info.path for info in scenarios}
         return Collected(postmortem, records, statuses, paths)
 
     def view(self, collected: Collected) -> IncidentView:
         """The page view: ``collected`` plus the full latest run record of each scenario."""
-        incident = collected.postmortem.id
-        folder = evidence_dir(self.project, incident)
-        cache: dict[str, dict[str, Any] | None] = {}
-
-        def full(summary: RecordSummary | None) -> dict[str, Any] | None:
-            if summary is None:
-                return None
-            if summary.file not in cache:
-                try:
-                    cache[summary.file] = read_record(folder / summary.file)
-                except (OSError, ValueError):
-                    cache[summary.file] = None
-            return cache[summary.file]
-
+        full = _FullRecords(self.archive, collected.postmortem.id)
         actions = []
         for status in collected.statuses:
             mine = [r for r in collected.records if r.action == status.action.id and r.readable]
@@ -111,7 +89,7 @@ class Reader:
                 ScenarioView(
                     name=s.name,
                     path=collected.scenario_paths.get(s.name, ""),
-                    problems=list(s.problems),
+                    problems=s.messages(),
                     latest=full(s.latest),
                     latest_file=s.latest.file if s.latest else None,
                     proof=full(s.proof),
@@ -130,6 +108,22 @@ class Reader:
             )
         fact = incident_fact(collected)
         return IncidentView(collected.postmortem, fact, actions, collected.records, self.now)
+
+
+class _FullRecords:
+    """The full records of one incident a page shows, each read once."""
+
+    def __init__(self, archive: Archive, incident: str) -> None:
+        self.archive = archive
+        self.incident = incident
+        self.cache: dict[str, dict[str, Any] | None] = {}
+
+    def __call__(self, summary: RecordSummary | None) -> dict[str, Any] | None:
+        if summary is None:
+            return None
+        if summary.file not in self.cache:
+            self.cache[summary.file] = self.archive.read(self.incident, summary.file)
+        return self.cache[summary.file]
 
 
 def incident_fact(collected: Collected) -> IncidentFact:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from closeout._io import write_text
 
 WIDTH = 900
 
@@ -16,12 +16,5 @@ def scale(d0: float, d1: float, r0: float, r1: float) -> Any:
 
 
 def write_svg(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".svg")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write a chart atomically, readable by others like every artifact (``closeout._io``)."""
+    write_text(path, text)

@@ -1,0 +1,94 @@
+"""SPEC §4: the scenario envelope every kind extends, and the outcome of an expectation."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from closeout.models.base import Identifier, Model, NonEmptyText, Tag, suggest
+
+
+class ScenarioBase(Model):
+    """SPEC §4: the fields common to every scenario kind.
+
+    Subclasses set ``kind`` to a ``Literal`` and ``subject_key`` to the name of the one field
+    that ``before`` may override, and type ``before`` as a model holding only that field.
+    """
+
+    subject_key: ClassVar[str] = ""
+
+    action: Identifier
+    kind: str
+    name: Identifier | None = None
+    description: str | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
+    before: Any = None
+    before_unavailable: NonEmptyText | None = None
+
+    @field_validator("before", mode="before")
+    @classmethod
+    def _before_holds_only_the_subject(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            for key in value:
+                if key != cls.subject_key:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "'{key}' cannot be overridden: before may hold only the subject "
+                        "'{subject}'{hint}",
+                        {
+                            "key": str(key),
+                            "subject": cls.subject_key,
+                            "hint": suggest(str(key), [cls.subject_key]),
+                        },
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _before_or_unavailable(self) -> ScenarioBase:
+        if self.before is not None and self.before_unavailable is not None:
+            raise PydanticCustomError(
+                "before_conflict",
+                "give either before or before_unavailable, not both",
+                {"key": "before_unavailable"},
+            )
+        return self
+
+    def scenario_name(self, file_stem: str) -> str:
+        return self.name or file_stem
+
+    def effective_seed(self, file_stem: str) -> int:
+        """The seed, or a stable hash of the scenario name (same on every machine)."""
+        if self.seed is not None:
+            return self.seed
+        digest = hashlib.sha256(self.scenario_name(file_stem).encode()).digest()
+        return int.from_bytes(digest[:4], "big")
+
+
+# --------------------------------------------------------------------------- results
+
+OutcomeName = Literal["pass", "fail", "inconclusive"]
+VerdictName = Literal["pass", "fail", "inconclusive", "error"]
+
+
+class Outcome(Model):
+    """The result of one expectation: observed against target."""
+
+    name: str
+    outcome: OutcomeName
+    observed: str
+    target: str
+    detail: str = ""
+
+
+def combine(outcomes: list[Outcome]) -> VerdictName:
+    """SPEC §4: fail if any fails, else inconclusive if any is, else pass."""
+    names = {o.outcome for o in outcomes}
+    if "fail" in names:
+        return "fail"
+    if "inconclusive" in names:
+        return "inconclusive"
+    return "pass"
