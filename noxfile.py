@@ -8,6 +8,9 @@ import nox
 
 nox.options.sessions = ["lint", "tests"]
 nox.options.reuse_venv = "yes"
+# uv installs .[dev] in seconds where pip takes minutes, and its cache makes every further
+# session's install nearly free; plain virtualenv + pip when uv is not installed.
+nox.options.default_venv_backend = "uv|virtualenv"
 
 DEV = [".[dev]"]
 
