@@ -12,7 +12,8 @@ from closeout._time import format_duration_ms, from_ms
 from closeout.kinds._toolkit.svg import WIDTH, write_svg
 from closeout.kinds._toolkit.svg import scale as _scale
 from closeout.kinds.threshold import promql
-from closeout.kinds.threshold.spec import Rule, ThresholdScenario
+from closeout.kinds.threshold.rules_file import AlertRule
+from closeout.kinds.threshold.spec import ThresholdScenario
 
 PANEL_HEIGHT = 170
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP, GAP = 70, 20, 40, 40
@@ -24,7 +25,7 @@ Scale = Callable[[float], float]
 def threshold_chart(
     path: Path,
     scenario: ThresholdScenario,
-    rules: list[Rule],
+    rules: list[AlertRule],
     series: dict[str, promql.Series],
     traces: dict[str, promql.AlertTrace],
     grid: range,
@@ -43,7 +44,7 @@ def threshold_chart(
         f'<text x="{MARGIN_LEFT}" y="20" font-size="14" font-weight="bold">'
         f"{escape(title)}: {escape(side)} rules</text>",
     ]
-    alerts = [rule.alert for rule in rules]
+    alerts = list(dict.fromkeys(rule.alert for rule in rules))
     for index, name in enumerate(names):
         top = MARGIN_TOP + index * (PANEL_HEIGHT + GAP)
         parts += _panel(
@@ -66,7 +67,7 @@ def threshold_chart(
 def _panel(
     name: str,
     series: promql.Series,
-    rules: list[Rule],
+    rules: list[AlertRule],
     traces: dict[str, promql.AlertTrace],
     alerts: list[str],
     grid: range,
@@ -80,7 +81,7 @@ def _panel(
     thresholds = [
         (rule.alert, c.threshold)
         for rule in rules
-        for c in promql.comparisons(promql.parse_expr(rule.expr))
+        for c in _comparisons(rule.expr)
         if c.series == name and math.isfinite(c.threshold)
     ]
     finite = [v for v in values if v is not None and math.isfinite(v)] + [t for _, t in thresholds]
@@ -101,6 +102,14 @@ def _panel(
     out += _polylines(list(grid), values, x, y)
     out += _axes(low, high, span, x, y, top, start_ms)
     return out
+
+
+def _comparisons(expr: str) -> list[promql.Comparison]:
+    """The thresholds an expression compares against; none when it is beyond the subset."""
+    try:
+        return promql.comparisons(promql.parse_expr(expr))
+    except promql.NotationError:
+        return []
 
 
 def _firing_bands(

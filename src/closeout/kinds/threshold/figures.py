@@ -13,8 +13,9 @@ MAX_INTERVALS = 3
 
 
 def figures(metrics: Mapping[str, Any]) -> Figures:
-    """First firing and firing intervals per alert."""
-    out: Figures = []
+    """The rules evaluated (a rule file, its revision; the engine), then first firing and
+    firing intervals per alert."""
+    out: Figures = _rules(metrics)
     alerts = metrics.get("alerts")
     for alert, info in (alerts if isinstance(alerts, dict) else {}).items():
         if not isinstance(info, dict):
@@ -32,6 +33,21 @@ def figures(metrics: Mapping[str, Any]) -> Figures:
             out.append(
                 (f"{alert} firing", "; ".join(shown) + (f"; +{more} more" if more > 0 else ""))
             )
+    return out
+
+
+def _rules(metrics: Mapping[str, Any]) -> Figures:
+    """``rules``: ``path @ rev (commit)`` for a rule file, and the engine when it is promtool;
+    nothing for inline rules run by closeout's engine (their figures stay as they were)."""
+    source = metrics.get("rules_file")
+    out: Figures = []
+    if isinstance(source, dict) and source.get("path"):
+        shown = str(source["path"])
+        if source.get("rev"):
+            shown += f" @ {source['rev']} ({str(source.get('commit', ''))[:12]})"
+        out.append(("rules", shown))
+    if metrics.get("engine") == "promtool":
+        out.append(("engine", "promtool"))
     return out
 
 

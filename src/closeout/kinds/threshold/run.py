@@ -1,5 +1,7 @@
-"""Running one side of a ``threshold`` scenario: load the series, evaluate the rules on the
-evaluation grid (``promql``), judge every expectation, and hand back the chart (``chart``).
+"""Running one side of a ``threshold`` scenario: load the series, resolve the rules under
+test (``subject``), evaluate them on the evaluation grid with the chosen engine
+(``engines``: closeout's ``promql`` or the real promtool), judge every expectation
+(``judge``), and hand back the chart (``chart``).
 
 The engine module ``kind.py`` names: imported only when a scenario runs. Data files are read
 through the toolkit, which imports pandas inside its functions.
@@ -8,51 +10,134 @@ through the toolkit, which imports pandas inside its functions.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from closeout._numbers import encode_float
 from closeout._time import format_duration_ms, from_ms, iso_z, to_ms
-from closeout.errors import DataError
+from closeout._yaml import LineDict, load_file
+from closeout.errors import CloseoutError, DataError
 from closeout.kind import KindResult, RunContext
 from closeout.kinds._toolkit.data import numeric_values, read_frame, timestamps_ms
-from closeout.kinds.threshold import promql
+from closeout.kinds.threshold import promql, testfile
 from closeout.kinds.threshold.chart import threshold_chart
-from closeout.kinds.threshold.spec import (
-    ExpectAt,
-    Expectation,
-    ExpectFirstFires,
-    FileSeries,
-    Rule,
-    ThresholdScenario,
-    expectation_time,
+from closeout.kinds.threshold.engines import closeout_engine, notation_of, promtool_engine
+from closeout.kinds.threshold.judge import Observation, alert_metrics, judge
+from closeout.kinds.threshold.promtool import INSTALL_HINT, find_promtool
+from closeout.kinds.threshold.rules_file import AlertRule
+from closeout.kinds.threshold.source import SourceError
+from closeout.kinds.threshold.spec import FileSeries, ThresholdScenario, expectation_time
+from closeout.kinds.threshold.subject import (
+    RuleSet,
+    Subject,
+    choose_engine,
+    group_interval_problem,
+    resolve,
 )
-from closeout.models import Outcome
 from closeout.project import Project
 
 # Every grid point is evaluated in pure Python and recorded in the evidence: this bounds both.
 MAX_EVALUATIONS = 2_000_000
 
 
-def run(scenario: ThresholdScenario, rules: list[Rule], context: RunContext) -> KindResult:
-    """Evaluate ``rules`` over the scenario's series and judge every expectation."""
-    start_ms, series = load_series(scenario, context.project)
-    grid = _grid(scenario, rules, series, start_ms)
-    traces = {rule.alert: _evaluate(rule, series, grid, scenario.lookback) for rule in rules}
-    outcomes = [_judge(e, traces, start_ms, scenario.interval) for e in scenario.expect]
-    metrics = _metrics(scenario, rules, series, traces, grid, start_ms)
+@dataclass(frozen=True)
+class Evaluation:
+    """One state's rules evaluated over the scenario's series."""
+
+    start_ms: int
+    series: dict[str, promql.Series]
+    rules: RuleSet
+    engine: str
+    grid: range
+    observed: Observation
+
+
+def run(scenario: ThresholdScenario, subject: Subject, context: RunContext) -> KindResult:
+    """Evaluate the subject's rules over the scenario's series and judge every expectation."""
+    found = evaluate(scenario, subject, context.project, lambda: _where(scenario, context))
+    start_ms, observed = found.start_ms, found.observed
+    outcomes = [judge(e, observed, start_ms, scenario.interval) for e in scenario.expect]
+    legacy = found.rules.inline and found.engine == "closeout"
+    metrics = _metrics(scenario, found, legacy)
+    if not legacy:
+        metrics = {"engine": found.engine, **_provenance(found.rules), **metrics}
     result = KindResult(outcomes=outcomes, metrics=metrics)
     if context.artifacts_dir is not None:
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"
         title = f"{context.incident} / {context.scenario_name}"
+        traces = {name: alert.any_instance() for name, alert in observed.items()}
 
         def chart() -> list[str]:
             threshold_chart(
-                path, scenario, rules, series, traces, grid, start_ms, context.side, title=title
+                path,
+                scenario,
+                found.rules.alerts,
+                found.series,
+                traces,
+                found.grid,
+                start_ms,
+                context.side,
+                title,
             )
             return [context.project.display(path)]
 
         result.write_artifacts = chart
     return result
+
+
+def evaluate(
+    scenario: ThresholdScenario, subject: Subject, project: Project, where: Callable[[], str]
+) -> Evaluation:
+    """Load the series, resolve the rules, choose the engine and evaluate. ``where`` names
+    the subject's ``file:line`` for the messages of the DataErrors raised."""
+    start_ms, series = load_series(scenario, project)
+    try:
+        rules = resolve(subject, project, scenario.alerts)
+    except SourceError as exc:
+        raise DataError(f"{where()}: rules_file: {exc}") from None
+    choice = choose_engine(scenario, rules)
+    problem = choice.problem or group_interval_problem(scenario, rules)
+    if problem is not None:
+        raise DataError(f"{where()}: {problem}")
+    grid = evaluation_grid(scenario, rules.alerts, series, start_ms)
+    if choice.engine == "closeout":
+        observed = closeout_engine(rules.alerts, series, grid, scenario.lookback)
+        return Evaluation(start_ms, series, rules, "closeout", grid, observed)
+    binary = find_promtool()
+    if binary is None:
+        raise DataError(
+            f"{where()}: {choice.reason}: it needs promtool, which is not on PATH ({INSTALL_HINT})"
+        )
+    inputs = testfile.inputs(notation_of(scenario.series), series, start_ms, scenario.interval)
+    observed = promtool_engine(binary, rules.alerts, rules.text, inputs, grid, scenario.interval)
+    return Evaluation(start_ms, series, rules, "promtool", grid, observed)
+
+
+def _provenance(rules: RuleSet) -> dict[str, Any]:
+    return {"rules_file": rules.source.provenance()} if rules.source is not None else {}
+
+
+def _where(scenario: ThresholdScenario, context: RunContext) -> str:
+    """``file:line`` of the subject of this side in the scenario file."""
+    key = "rules_file" if _side_subject_is_file(scenario, context.side) else "rules"
+    keys: tuple[str, ...] = ("before", key) if context.side == "before" else (key,)
+    display = context.scenario_display
+    try:
+        raw = load_file(context.project.root / display, display)
+    except CloseoutError:
+        return display
+    line = 0
+    for part in keys:
+        if not isinstance(raw, LineDict) or part not in raw:
+            break
+        line, raw = raw.line_of(part), raw[part]
+    return f"{display}:{line}" if line else display
+
+
+def _side_subject_is_file(scenario: ThresholdScenario, side: str) -> bool:
+    holder = scenario.before if side == "before" and scenario.before is not None else scenario
+    return holder.rules_file is not None
 
 
 def load_series(
@@ -87,7 +172,8 @@ def _read_file_series(name: str, spec: FileSeries, project: Project) -> promql.S
         raise DataError(f"series.{name}.file: {exc}") from None
     frame = read_frame(path, spec.file)
     times = timestamps_ms(frame, spec.timestamp, spec.file)
-    values = numeric_values(frame, spec.column, spec.file)
+    column = spec.column_for(name)
+    values = numeric_values(frame, column, spec.file)
     # An empty cell is a missing sample (like `_`), not a value.
     pairs = sorted((t, v) for t, v in zip(times, values, strict=True) if v is not None)
     for (t1, _), (t2, _) in itertools.pairwise(pairs):
@@ -97,25 +183,20 @@ def _read_file_series(name: str, spec: FileSeries, project: Project) -> promql.S
                 f"{iso_z(from_ms(t1))} for series '{name}'"
             )
     if not pairs:
-        raise DataError(f"{spec.file}: column '{spec.column}' has no values")
+        raise DataError(f"{spec.file}: column '{column}' has no values")
     return promql.Series(name, tuple(t for t, _ in pairs), tuple(v for _, v in pairs))
 
 
-def _evaluate(
-    rule: Rule, series: dict[str, promql.Series], grid: range, lookback: int
-) -> promql.AlertTrace:
-    """The alerting state machine for one rule at every point of the grid."""
-    expr = promql.parse_expr(rule.expr)
-    return promql.evaluate_alert(expr, series, grid, rule.for_, rule.keep_firing_for, lookback)
-
-
-def _grid(
-    scenario: ThresholdScenario, rules: list[Rule], series: dict[str, promql.Series], start_ms: int
+def evaluation_grid(
+    scenario: ThresholdScenario,
+    rules: list[AlertRule],
+    series: dict[str, promql.Series],
+    start_ms: int,
 ) -> range:
     """Evaluation times from ``start``: past the last sample's lookback and every
     ``keep_firing_for``, and far enough to reach every expectation's time."""
     last_sample = max((s.times[-1] for s in series.values() if s.times), default=start_ms)
-    hold = max((rule.keep_firing_for for rule in rules), default=0)
+    hold = max((rule.keep_firing_for_ms for rule in rules), default=0)
     end = last_sample + scenario.lookback + hold + scenario.interval
     for expectation in scenario.expect:
         when = expectation_time(expectation)
@@ -130,75 +211,18 @@ def _grid(
     return range(start_ms, start_ms + max(count, 1) * scenario.interval, scenario.interval)
 
 
-def _show(t: int, start_ms: int) -> str:
-    """A time as its offset from start, plus the timestamp when the grid is anchored (not 0)."""
-    offset = format_duration_ms(t - start_ms)
-    return f"{offset} ({iso_z(from_ms(t))})" if start_ms else offset
-
-
-def _judge(
-    expectation: Expectation, traces: dict[str, promql.AlertTrace], start_ms: int, interval: int
-) -> Outcome:
-    trace = traces.get(expectation.alert, promql.AlertTrace())
-    first = trace.first_firing()
-    if isinstance(expectation, ExpectAt):
-        t = expectation.at.resolve(start_ms)
-        firing = trace.firing_at_grid(t)
-        return Outcome(
-            name=f"{expectation.alert} at {_show(t, start_ms)}",
-            outcome="pass" if firing == expectation.firing else "fail",
-            observed="firing" if firing else "not firing",
-            target="firing" if expectation.firing else "not firing",
-            detail="" if expectation.alert in traces else "no such rule in this state",
-        )
-    if isinstance(expectation, ExpectFirstFires):
-        target = expectation.first_fires_at.resolve(start_ms)
-        ok = first is not None and first <= target < first + interval
-        return Outcome(
-            name=f"{expectation.alert} first fires at",
-            outcome="pass" if ok else "fail",
-            observed=_show(first, start_ms) if first is not None else "never fires",
-            target=_show(target, start_ms),
-        )
-    return Outcome(
-        name=f"{expectation.alert} never fires",
-        outcome="pass" if first is None else "fail",
-        observed="never fires" if first is None else f"fires at {_show(first, start_ms)}",
-        target="never fires",
-    )
-
-
-def _metrics(
-    scenario: ThresholdScenario,
-    rules: list[Rule],
-    series: dict[str, promql.Series],
-    traces: dict[str, promql.AlertTrace],
-    grid: range,
-    start_ms: int,
-) -> dict[str, Any]:
-    lookback = scenario.lookback
-    alerts: dict[str, Any] = {}
-    for rule in rules:
-        trace = traces[rule.alert]
-        first = trace.first_firing()
-        alerts[rule.alert] = {
-            "expr": rule.expr,
-            "for": format_duration_ms(rule.for_),
-            "keep_firing_for": format_duration_ms(rule.keep_firing_for),
-            "first_fires_at": iso_z(from_ms(first)) if first is not None else None,
-            "first_fires_after": format_duration_ms(first - start_ms)
-            if first is not None
-            else None,
-            "firing_intervals": [
-                [iso_z(from_ms(a)), iso_z(from_ms(b)) if b is not None else None]
-                for a, b in trace.intervals(scenario.interval)
-            ],
-        }
+def _metrics(scenario: ThresholdScenario, found: Evaluation, legacy: bool) -> dict[str, Any]:
+    """Grid, each alert's firing (per instance unless ``legacy``), every evaluated series."""
+    lookback, grid = scenario.lookback, found.grid
     evaluated = {
-        name: [_sample(s.value_at(t, lookback)) for t in grid] for name, s in series.items()
+        name: [_sample(s.value_at(t, lookback)) for t in grid] for name, s in found.series.items()
+    }
+    alerts = {
+        name: alert_metrics(alert, found.start_ms, scenario.interval, instances=not legacy)
+        for name, alert in found.observed.items()
     }
     return {
-        "start": iso_z(from_ms(start_ms)),
+        "start": iso_z(from_ms(found.start_ms)),
         "interval": format_duration_ms(scenario.interval),
         "lookback": format_duration_ms(lookback),
         "evaluations": len(grid),

@@ -1,8 +1,10 @@
-"""The YAML model of a ``threshold`` scenario (SPEC §4.3): series, rules, expectations.
+"""The YAML model of a ``threshold`` scenario (SPEC §4.3, §11): series, rules, expectations.
 
 Semantics follow Prometheus alerting rules and ``promtool test rules``. Series notation and
-rule expressions are parsed by the engine, ``promql``, while the file is validated. The
-subject is ``rules``.
+inline rule expressions are parsed by closeout's engine, ``promql``, while the file is
+validated. The subject is ``rules`` (inline, in closeout's subset) or ``rules_file`` (a
+Prometheus rule file, as it is or at a git revision); exactly one of them, and ``before``
+may hold either.
 """
 
 from __future__ import annotations
@@ -11,15 +13,26 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Discriminator, Field, Tag, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from closeout._time import parse_aware, parse_duration_ms, to_ms
 from closeout.kinds.threshold import promql
-from closeout.models import DurationMs, Model, ScenarioBase, Timestamp
+from closeout.kinds.threshold.source import REVISION
+from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
 
 _ALERT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_LOOKBACK_MS = 5 * 60_000
+SUBJECT_KEYS = ("rules", "rules_file")
+EngineName = Literal["auto", "closeout", "promtool"]
 
 
 def _notation(value: object) -> str:
@@ -103,7 +116,16 @@ class FileSeries(Model):
 
     file: str = Field(min_length=1)
     timestamp: str = Field(min_length=1)
-    column: str = Field(min_length=1)
+    column: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the column holding the values; default: the series name (as "
+        "`closeout capture prometheus` names its columns)",
+    )
+
+    def column_for(self, series: str) -> str:
+        """The column to read for the series named ``series``."""
+        return self.column or series
 
 
 class Rule(Model):
@@ -114,27 +136,93 @@ class Rule(Model):
     for_: DurationMs = Field(default=0, alias="for")
     keep_firing_for: DurationMs = 0
     labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
 
 
-class ExpectAt(Model):
+def _revision(value: object) -> str:
+    if not isinstance(value, str) or not REVISION.match(value):
+        raise PydanticCustomError(
+            "revision",
+            "'{value}' is not a git revision (a tag, branch or commit like v1.4.0 or HEAD~1)",
+            {"value": value},
+        )
+    return value
+
+
+Revision = Annotated[str, BeforeValidator(_revision), WithJsonSchema({"type": "string"})]
+
+
+class RulesFile(Model):
+    """A Prometheus rule file at a git revision (``git show REV:PATH``)."""
+
+    path: str = Field(min_length=1, description="project-relative path of the rule file")
+    rev: Revision | None = Field(
+        default=None, description="a git revision of the repository holding the file"
+    )
+    setup: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the command that creates the file or revision when it is missing",
+    )
+
+
+def _rules_file_ref(value: object) -> object:
+    """A plain path is ``{path: ...}``."""
+    return {"path": value} if isinstance(value, str) else value
+
+
+_RULES_FILE_SCHEMA: dict[str, Any] = {
+    "description": "a Prometheus rule file: a path, or {path, rev} read with git show",
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "minLength": 1},
+                "rev": {"type": "string"},
+                "setup": {"type": "string"},
+            },
+            "required": ["path"],
+            "additionalProperties": False,
+        },
+    ],
+}
+
+RulesFileRef = Annotated[
+    RulesFile, BeforeValidator(_rules_file_ref), WithJsonSchema(_RULES_FILE_SCHEMA)
+]
+
+
+def rules_file_of(value: RulesFile | str) -> RulesFile:
+    """A ``rules_file`` value as a ``RulesFile`` (a plain path has no revision)."""
+    return RulesFile(path=value) if isinstance(value, str) else value
+
+
+class _Expectation(Model):
+    alert: AlertName
+    labels: dict[str, str] | None = Field(
+        default=None,
+        description="the alert instance's full label set (alertname excluded); "
+        "without it, any instance of the alert",
+    )
+
+
+class ExpectAt(_Expectation):
     """The alert is (or is not) firing at a time."""
 
-    alert: AlertName
     at: When
     firing: bool
 
 
-class ExpectFirstFires(Model):
+class ExpectFirstFires(_Expectation):
     """The alert first fires at the evaluation step that holds this time."""
 
-    alert: AlertName
     first_fires_at: When
 
 
-class ExpectNeverFires(Model):
+class ExpectNeverFires(_Expectation):
     """The alert never fires over the whole grid."""
 
-    alert: AlertName
     never_fires: Literal[True]
 
 
@@ -168,10 +256,29 @@ SeriesSpec = Annotated[
 ]
 
 
-class ThresholdBefore(Model):
-    """The rules deployed during the incident (the pre-fix subject)."""
+def _subject_problem(rules: object, rules_file: object) -> None:
+    if rules is None and rules_file is None:
+        raise PydanticCustomError(
+            "subject", "give the rules under test: `rules` (inline) or `rules_file`", {}
+        )
+    if rules is not None and rules_file is not None:
+        raise PydanticCustomError(
+            "subject_conflict",
+            "give either rules or rules_file, not both",
+            {"key": "rules_file"},
+        )
 
-    rules: list[Rule] = Field(min_length=1)
+
+class ThresholdBefore(Model):
+    """The rules deployed during the incident (the pre-fix subject): inline or a rule file."""
+
+    rules: list[Rule] | None = Field(default=None, min_length=1)
+    rules_file: RulesFileRef | None = None
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ThresholdBefore:
+        _subject_problem(self.rules, self.rules_file)
+        return self
 
 
 class ThresholdScenario(ScenarioBase):
@@ -184,9 +291,37 @@ class ThresholdScenario(ScenarioBase):
     start: Timestamp | None = None
     lookback: DurationMs = DEFAULT_LOOKBACK_MS
     series: dict[str, SeriesSpec] = Field(min_length=1)
-    rules: list[Rule] = Field(min_length=1)
+    rules: list[Rule] | None = Field(default=None, min_length=1)
+    rules_file: RulesFileRef | None = None
+    alerts: list[AlertName] | None = Field(
+        default=None, min_length=1, description="alerts under test; default: every alert"
+    )
+    engine: EngineName = Field(
+        default="auto",
+        description="auto: closeout's engine when every expression is in its subset, else promtool",
+    )
     expect: list[Expectation] = Field(min_length=1)
     before: ThresholdBefore | None = None
+
+    @field_validator("before", mode="before")
+    @classmethod
+    def _before_holds_only_the_subject(cls, value: Any) -> Any:
+        """``before`` may hold ``rules`` or ``rules_file`` (both name the subject)."""
+        if isinstance(value, dict):
+            for key in value:
+                if key not in SUBJECT_KEYS:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "'{key}' cannot be overridden: before may hold only the subject "
+                        "'rules' or 'rules_file'{hint}",
+                        {"key": str(key), "hint": suggest(str(key), list(SUBJECT_KEYS))},
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ThresholdScenario:
+        _subject_problem(self.rules, self.rules_file)
+        return self
 
 
 def expectation_time(expectation: Expectation) -> TimeRef | None:

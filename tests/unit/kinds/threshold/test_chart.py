@@ -7,7 +7,9 @@ from pathlib import Path
 from closeout._time import parse_aware, to_ms
 from closeout.kinds.threshold import promql
 from closeout.kinds.threshold.chart import threshold_chart
-from closeout.kinds.threshold.spec import Rule, ThresholdScenario
+from closeout.kinds.threshold.rules_file import AlertRule
+from closeout.kinds.threshold.spec import ThresholdScenario
+from closeout.kinds.threshold.subject import inline_rule
 
 M = 60_000  # one minute in ms
 STEP = 5 * M
@@ -25,7 +27,8 @@ def draw(tmp_path: Path, notation: str, exprs: dict[str, str], start_ms: int = 0
             "expect": [{"alert": next(iter(exprs)), "never_fires": True}],
         }
     )
-    rules: list[Rule] = scenario.rules
+    assert scenario.rules is not None
+    rules: list[AlertRule] = [inline_rule(rule) for rule in scenario.rules]
     series = {"s": promql.parse_series(notation, start_ms, STEP, "s")}
     grid = range(start_ms, start_ms + 10 * STEP, STEP)
     traces = {

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import SCENARIO, Write
 
 from closeout.errors import ScenarioError
-from closeout.kinds.threshold.check import promql_name_ok
+from closeout.kinds.threshold.check import series_name_ok
 from closeout.loader import load_scenario
 from closeout.project import load_project
 
@@ -96,7 +96,12 @@ def test_an_absolute_time_is_fine_once_the_series_come_from_a_file(
         ("5xx", False),
         ("a-b", False),
         ("", False),
+        ('http_requests_total{job="scorer",code="500"}', True),
+        ('m{a="x\\"y", b="2"}', True),
+        ('m{a="1",a="2"}', False),
+        ('{job="a"}', False),
+        ("m{job=a}", False),
     ],
 )
 def test_series_names_follow_prometheus(name: str, ok: bool) -> None:
-    assert promql_name_ok(name) is ok
+    assert series_name_ok(name) is ok
