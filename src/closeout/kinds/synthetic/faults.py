@@ -6,7 +6,9 @@ Each fault turns a clean frame into one that really carries the fault:
   ``ceil(rate x rows)`` rows, at least one; without ``rate`` one row, except ``scale``,
   which is a unit change and touches every row. Only rows the fault can change are touched
   (``scale`` skips null and zero cells, ``nulls`` skips null cells); a frame with no such row
-  is not used.
+  cannot carry the fault and is counted apart. In generated frames the touched rows are
+  picked by a seed drawn with the frame; in edge cases (and while polishing) they are the
+  first rows the fault can change.
 - column faults (drop_column, dtype) change the whole column.
 
 Cells are replaced without pandas' deprecated incompatible-dtype assignment: a column whose
@@ -17,9 +19,7 @@ for a fractional value or an overflowing scale, -> object for text).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from closeout._time import parse_aware
@@ -33,12 +33,10 @@ from closeout.kinds.synthetic.spec import (
     OutOfRangeFault,
     ScaleFault,
 )
-from closeout.kinds.synthetic.strategies import Timers
 from closeout.kinds.synthetic.values import INT64_RANGE
 
 if TYPE_CHECKING:
     import pandas as pd
-    from hypothesis.strategies import SearchStrategy
 
 RowFault = NullsFault | OutOfRangeFault | ScaleFault | NewCategoryFault | DuplicateRowsFault
 
@@ -228,35 +226,25 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-# --------------------------------------------------------------------------- strategies
+# --------------------------------------------------------------------------- placing faults
 
 
-def injected_frames(
-    fault: Any, clean: SearchStrategy[Generated], timers: Timers
-) -> SearchStrategy[Injected]:
-    """Clean frames with the fault injected; rows to touch are drawn (and shrunk) by hypothesis."""
-    from hypothesis import assume
-    from hypothesis import strategies as st
+def injected_at_random(fault: Any, generated: Generated, seed: int) -> Injected | None:
+    """The fault on rows picked by a generator seeded with ``seed``: any of the rows it can
+    change, as many as it needs; None when no row can carry it."""
+    import numpy as np
 
-    @st.composite
-    def draw_injected(draw: Callable[[SearchStrategy[Any]], Any]) -> Injected:
-        generated: Generated = draw(clean)
-        frame = generated.frame
-        if not is_row_fault(fault):
-            return _timed(timers, lambda: Injected(inject(fault, frame, []), None, generated))
-        positions = eligible(fault, frame)
-        assume(positions)
-        count = min(touched_count(fault, len(frame)), len(positions))
-        if count < len(positions):
-            picked = st.lists(
-                st.sampled_from(positions), min_size=count, max_size=count, unique=True
-            )
-            positions = sorted(draw(picked))
-        return _timed(
-            timers, lambda: Injected(inject(fault, frame, positions), positions, generated)
-        )
-
-    return draw_injected()
+    frame = generated.frame
+    if not is_row_fault(fault):
+        return Injected(inject(fault, frame, []), None, generated)
+    positions = eligible(fault, frame)
+    if not positions:
+        return None
+    count = min(touched_count(fault, len(frame)), len(positions))
+    if count < len(positions):
+        picked = np.random.default_rng(seed).choice(len(positions), size=count, replace=False)
+        positions = sorted(positions[int(i)] for i in picked)
+    return Injected(inject(fault, frame, positions), positions, generated)
 
 
 def reinject(fault: Any, generated: Generated, wanted: list[int]) -> Injected | None:
@@ -279,11 +267,3 @@ def reinject(fault: Any, generated: Generated, wanted: list[int]) -> Injected | 
 def inject_edge_case(fault: Any, generated: Generated) -> Injected | None:
     """The fault on an edge case: the first rows it can change; None when there are none."""
     return reinject(fault, generated, [])
-
-
-def _timed(timers: Timers, make: Callable[[], Injected]) -> Injected:
-    started = perf_counter()
-    try:
-        return make()
-    finally:
-        timers.add("build", perf_counter() - started)

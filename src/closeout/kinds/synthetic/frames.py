@@ -102,7 +102,10 @@ def build_frame(columns: dict[str, Column], cells: dict[str, list[Any]]) -> pd.D
     import pandas as pd
 
     arrays = {name: _column_array(spec, cells[name]) for name, spec in columns.items()}
-    return pd.DataFrame(arrays, copy=False)
+    # Copying consolidates the columns into one block per dtype: every copy made later (one
+    # per fault injected, one per call of the subject) is then 5x cheaper than from one
+    # block per column, for 10% more here.
+    return pd.DataFrame(arrays, copy=True)
 
 
 def frame_from_rows(columns: dict[str, Column], rows: list[Row]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from the top down (each module imports only modules below it):
 ``run``        the engine ``Kind.run`` imports: load the callables, run the mode, time it
 ``transform``  transform mode: properties over edge cases and generated frames
 ``validator``  validator mode: clean frames accepted, frames carrying faults rejected
-``faults``     the fault injectors and their strategies
+``faults``     the fault injectors, and the rows each fault touches
 ``polish``     the last deterministic shrink of a counterexample
 ``report``     failing and passing outcomes, counterexamples as evidence
 ``encode``     any DataFrame as JSON-safe data, a table and a pandas literal

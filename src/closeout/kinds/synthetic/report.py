@@ -38,6 +38,11 @@ def passed_outcome(name: str, observed: str, target: str) -> Outcome:
     return Outcome(name=name, outcome="pass", observed=observed, target=target)
 
 
+def inconclusive_outcome(name: str, observed: str, target: str) -> Outcome:
+    """An expectation no frame could judge: neither held nor broken (SPEC §4)."""
+    return Outcome(name=name, outcome="inconclusive", observed=observed, target=target)
+
+
 def failed_outcome(name: str, found: Found, target: str, observed: str | None = None) -> Outcome:
     """A failing outcome with the counterexample table in ``detail``."""
     message = observed or found.broken.message.splitlines()[0]

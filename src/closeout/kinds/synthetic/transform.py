@@ -4,7 +4,8 @@ Edge cases are judged on every property first. Then a search runs over generated
 until one breaks a property; that failure is shrunk (hypothesis, then ``polish``) and
 recorded, and the search is repeated with the same seed without that property, until every
 remaining property holds over ``examples`` frames. An exception in the subject breaks
-``no_exception``; the other properties cannot be judged on that frame and skip it.
+``no_exception``; the other properties cannot be judged on that frame and skip it. A
+property skipped on every frame is ``inconclusive``, not a pass: it was never judged.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from closeout.kinds.synthetic.failure import Broken, Found
 from closeout.kinds.synthetic.frames import EdgeFrames, Generated, frame_from_rows
 from closeout.kinds.synthetic.polish import polish
 from closeout.kinds.synthetic.properties import NO_EXCEPTION, Property, properties
-from closeout.kinds.synthetic.report import counterexample, failed_outcome, passed_outcome
+from closeout.kinds.synthetic.report import (
+    counterexample,
+    failed_outcome,
+    inconclusive_outcome,
+    passed_outcome,
+)
 from closeout.kinds.synthetic.search import search
 from closeout.kinds.synthetic.spec import SyntheticScenario
 from closeout.kinds.synthetic.strategies import Timers, frames
@@ -164,6 +170,13 @@ class TransformRun:
         if found is not None:
             return failed_outcome(name, found, prop.target)
         held, edge = self.held[prop.name], self.edge_held[prop.name]
+        if held == 0:  # every frame was skipped: a property judged on no frame did not hold
+            tried = self.tried[prop.name]
+            observed = (
+                f"not judged: the subject returned no DataFrame for any of the {tried} "
+                f"frame{'s' * (tried != 1)} (see {NO_EXCEPTION})"
+            )
+            return inconclusive_outcome(name, observed, prop.target)
         where = f"{edge} edge case{'s' * (edge != 1)} + {held - edge} generated"
         skipped = self.tried[prop.name] - held
         if skipped > 0:  # the subject raised on them: see no_exception

@@ -1,4 +1,4 @@
-"""Fault injectors: each fault on a hand-written clean frame, and on generated frames.
+"""Fault injectors: each fault on a hand-written clean frame, and placed in generated frames.
 
 Injector tests start from a hand-written clean frame and check the injected frame with
 pandas; touched-row counts are computed here with exact fractions, so the test does not
@@ -22,10 +22,10 @@ from closeout.kinds.synthetic.faults import (
     Injected,
     eligible,
     inject,
-    injected_frames,
+    injected_at_random,
     touched_count,
 )
-from closeout.kinds.synthetic.frames import build_frame
+from closeout.kinds.synthetic.frames import Generated, build_frame
 from closeout.kinds.synthetic.search import search
 from closeout.kinds.synthetic.spec import SyntheticScenario
 from closeout.kinds.synthetic.strategies import Timers, frames
@@ -172,14 +172,15 @@ def test_injecting_leaves_the_clean_frame_unchanged() -> None:
 def test_generated_rate_faults_touch_ceil_rate_times_rows(project_dir: Path) -> None:
     columns = {"income": Column(dtype="float", min=0, max=100), "age": COLUMNS["age"]}
     nulls = fault({"inject": "nulls", "column": "income", "rate": 0.3})
-    strategy = injected_frames(nulls, frames(columns, Rows(min=1, max=40), Timers()), Timers())
     seen: list[Injected] = []
 
-    def test(injected: Injected, target: str | None) -> Found | None:
+    def test(case: Generated, target: str | None) -> Found | None:
+        injected = injected_at_random(nulls, case, seed=len(seen))
+        assert injected is not None  # income has no nulls: every row can carry the fault
         seen.append(injected)
         return None
 
-    search(strategy, test, seed=2, examples=40)
+    search(frames(columns, Rows(min=1, max=40), Timers()), test, seed=2, examples=40)
     assert len(seen) == 40 and max(len(i.frame) for i in seen) > 10
     for injected in seen:
         rows = len(injected.frame)
@@ -187,3 +188,29 @@ def test_generated_rate_faults_touch_ceil_rate_times_rows(project_dir: Path) -> 
             1, math.ceil(Fraction(3, 10) * rows)
         )
         assert injected.touched == sorted(np.flatnonzero(injected.frame["income"].isna()).tolist())
+        assert injected.clean is not None and injected.clean.frame["income"].notna().all()
+
+
+def test_the_seed_places_the_fault_reproducibly_anywhere_it_can_go() -> None:
+    frame = clean()  # income: 0.0 at row 0 and NaN at row 3, which `scale` cannot change
+    generated = Generated(frame, [])
+    scale = fault({"inject": "scale", "column": "income", "factor": 100, "rate": 0.2})
+    placed = [injected_at_random(scale, generated, seed) for seed in range(40)]
+    touched = [tuple(p.touched or []) for p in placed if p is not None]
+    assert len(touched) == 40 and all(len(t) == 2 for t in touched)  # ceil(0.2 x 10)
+    assert set().union(*touched) == {1, 2, 4, 5, 6, 7, 8, 9}
+    again = injected_at_random(scale, generated, 7)
+    assert again is not None and tuple(again.touched or []) == touched[7]
+
+
+def test_a_frame_no_row_of_which_can_carry_the_fault_is_none() -> None:
+    zeros = build_frame(
+        COLUMNS,
+        {"income": [0.0, math.nan], "age": [18, 19], "region": ["EU", "US"], "name": ["a", "b"]},
+    )
+    scale = fault({"inject": "scale", "column": "income", "factor": 100})
+    assert injected_at_random(scale, Generated(zeros, []), 1) is None
+    dropped = injected_at_random(
+        fault({"inject": "drop_column", "column": "age"}), Generated(zeros, []), 1
+    )
+    assert dropped is not None and dropped.touched is None and "age" not in dropped.frame

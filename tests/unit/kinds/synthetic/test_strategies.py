@@ -118,6 +118,33 @@ def test_unique_columns_never_repeat_a_value() -> None:
         assert frame["score"].dropna().is_unique
 
 
+def test_rows_min_holds_even_where_filler_rows_would_collide() -> None:
+    # four codes for four rows: random filler rows collide, hypothesis draws all the rows
+    specs = {
+        "code": {"dtype": "category", "values": ["a", "b", "c", "d"], "unique": True},
+        "id": {"dtype": "int", "min": 0, "max": 10**6, "unique": True},
+    }
+    sample = collect(specs, rows=(4, 4), examples=30)
+    assert len(sample) == 30
+    for frame in sample:
+        assert sorted(frame["code"]) == ["a", "b", "c", "d"] and frame["id"].is_unique
+
+
+def test_a_frame_of_rows_min_shrinks_in_few_calls() -> None:
+    # 20 rows x 10 columns that any frame fails: hypothesis used to shrink all 200 cells one
+    # by one (about 750 calls); now it drops to one explored row and stops
+    specs = {f"x{i}": {"dtype": "float", "min": 0, "max": 100} for i in range(9)}
+    specs["id"] = {"dtype": "int", "min": 0, "max": 10**6, "unique": True}
+    columns = {name: Column.model_validate(spec) for name, spec in specs.items()}
+
+    def test(generated: Generated, target: str | None) -> Found | None:
+        return Found("any", generated.frame, Broken("fails"), example=generated)
+
+    result = search(frames(columns, Rows(min=20, max=60), Timers()), test, seed=4, examples=10)
+    assert result.found is not None and len(result.found.frame) >= 20
+    assert result.shrink_calls < 100, result.shrink_calls
+
+
 def test_distinct_rows_means_no_duplicated_rows() -> None:
     specs = {"a": {"dtype": "bool"}, "b": {"dtype": "int", "min": 0, "max": 2, "nulls": True}}
     sample = collect(specs, rows=(1, 8), examples=60, distinct=True)

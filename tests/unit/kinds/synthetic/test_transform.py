@@ -8,6 +8,7 @@ the property (e.g. ``income * 100 > 1_000_000`` first holds at 10001).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,9 @@ def raises_on_old(df):
     if (df["age"] > 90).any():
         raise KeyError("age_bucket")
     return df
+
+def always_raises(df):
+    raise RuntimeError("not implemented yet")
 
 def two_args(df, config):
     return df
@@ -219,6 +223,39 @@ def test_an_exception_breaks_no_exception_with_the_subject_traceback(
     assert "KeyError: 'age_bucket'" in detail and "traceback (user code):" in detail
     # the frames on which the subject raised cannot be judged for other properties
     assert "skipped, the subject raised" in result.fixed.outcomes[1].observed
+
+
+@pytest.mark.parametrize("function", ["always_raises", "returns_list"])
+def test_a_property_judged_on_no_frame_is_inconclusive_not_a_pass(
+    project_dir: Path, write: Write, function: str
+) -> None:
+    properties = "  - row_count: preserved\n  - columns_preserved"
+    result = run(write, function, properties)
+    assert outcomes(result) == {
+        "no_exception (implied)": "fail",
+        "row_count: preserved": "inconclusive",
+        "columns_preserved": "inconclusive",
+    }
+    assert result.fixed.verdict == "fail"  # the exception fails the run; the rest is unknown
+    for outcome in result.fixed.outcomes[1:]:
+        assert "held on" not in outcome.observed and outcome.detail == ""
+        # judged by the last search, which ran every one of the scenario's 30 examples
+        assert outcome.observed == (
+            "not judged: the subject returned no DataFrame for any of the 30 frames "
+            "(see no_exception)"
+        )
+
+
+def test_a_property_skipped_on_some_frames_still_holds_on_the_others(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "raises_on_old", "  - row_count: preserved")
+    row_count = result.fixed.outcomes[1]
+    held = re.search(
+        r"held on (\d+) frames .*; (\d+) skipped, the subject raised", row_count.observed
+    )
+    assert row_count.outcome == "pass" and held is not None, row_count.observed
+    assert int(held.group(1)) > 0 and int(held.group(2)) > 0
 
 
 def test_check_callables_fail_by_assertion_or_by_returning_false(

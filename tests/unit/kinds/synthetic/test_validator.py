@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.conftest import Write
@@ -78,7 +79,16 @@ def test_a_strict_validator_accepts_clean_frames_and_rejects_every_fault(
     assert by_fault(result) == ["pass"] * 8, result.fixed.outcomes
     assert result.fixed.outcomes[0].observed == "accepted 25 of 25 clean frames"
     assert result.fixed.outcomes[1].name == "rejects faults[0] nulls: nulls in income (30% of rows)"
-    assert all(o.observed == "rejected 25 of 25 frames" for o in result.fixed.outcomes[1:])
+    for outcome in result.fixed.outcomes[1:]:
+        # every frame is tried with every fault, but a frame whose incomes are all 0 cannot
+        # carry `income * 100`: it is counted apart, never as a rejection
+        tally = re.fullmatch(
+            r"rejected (\d+) of (\d+) frames(?: \((\d+) more .*\))?", outcome.observed
+        )
+        assert tally is not None, outcome.observed
+        rejected, tried, skipped = (int(n or 0) for n in tally.groups())
+        assert rejected == tried and tried + skipped == 25
+        assert skipped == 0 or "scale" in outcome.name
 
 
 def test_each_fault_is_its_own_outcome_with_its_own_counterexample(
@@ -100,6 +110,21 @@ def test_each_fault_is_its_own_outcome_with_its_own_counterexample(
     assert duplicated["rows"] == 2 and duplicated["data"][0] == duplicated["data"][1]
     typed = found["rejects faults[5] dtype: age as str"]["frame"]
     assert typed["columns"]["age"] == "object" and typed["data"][0]["age"] == "18"
+
+
+def test_one_shrunk_frame_serves_every_fault_it_lets_through(
+    project_dir: Path, write: Write
+) -> None:
+    result = run(write, "lenient")
+    searches = result.fixed.metrics["searches"]
+    found = [name for search in searches for name in search["found"]]
+    # lenient() lets every fault through; each is found once, most on the first shrunk frame
+    assert sorted(found) == sorted(result.fixed.metrics["counterexamples"]) and len(found) == 7
+    assert len(searches) < 7 and len(searches[0]["found"]) > 1
+    assert searches[-1]["found"] == [] and searches[-1]["generated"] == 25  # accepts_clean
+    for name, record in result.fixed.metrics["counterexamples"].items():
+        assert record["message"] == "accepted: returned True", name
+        assert record["frame"]["rows"] <= 2, name  # one row (two for duplicate_rows)
 
 
 def test_faults_outside_rejects_are_reported_but_cannot_fail(
@@ -143,11 +168,8 @@ def test_edge_cases_are_clean_frames_first(project_dir: Path, write: Write) -> N
     accepts = result.fixed.metrics["counterexamples"]["accepts_clean"]
     assert accepts["source"] == "edge_cases[0]"
     assert accepts["frame"]["data"] == [{"income": 25000.0, "age": 30, "region": "EU"}]
-    assert result.fixed.metrics["searches"] == {
-        key: value
-        for key, value in result.fixed.metrics["searches"].items()
-        if key != "accepts_clean"
-    }
+    # the edge case settled accepts_clean: no search broke it again
+    assert all("accepts_clean" not in s["found"] for s in result.fixed.metrics["searches"])
 
 
 def test_red_and_green_on_function(project_dir: Path, write: Write) -> None:
@@ -156,3 +178,38 @@ def test_red_and_green_on_function(project_dir: Path, write: Write) -> None:
     project = load_project()
     result = run_loaded(load_scenario(project, write("scenarios/INC-1/s.yaml", text)), project)
     assert (result.verdict, result.before_verdict, result.discriminating) == ("pass", "fail", True)
+
+
+NOTHING_TO_SCALE = """\
+action: A1
+kind: synthetic
+function: "code/v.py:adults"
+mode: validator
+columns:
+  credit: {dtype: float, min: 0, max: 0}
+  age: {dtype: int, min: 18, max: 100}
+rows: {min: 0, max: 6}
+examples: 20
+faults:
+  - {inject: scale, column: credit, factor: 100}
+  - {inject: out_of_range, column: age, value: -1}
+"""
+
+
+def test_a_fault_no_frame_can_carry_is_inconclusive_not_a_pass(
+    project_dir: Path, write: Write
+) -> None:
+    write("code/v.py", "def adults(df):\n    return bool((df['age'] >= 18).all())\n")
+    path = write("scenarios/INC-1/s.yaml", NOTHING_TO_SCALE)
+    project = load_project()
+    result = run_loaded(load_scenario(project, path), project, artifacts=False)
+    accepts, scale, out_of_range = result.fixed.outcomes
+    # credit is always 0 and 0 x 100 is 0: no frame can carry the unit change
+    assert scale.outcome == "inconclusive" and "rejected" not in scale.observed
+    assert scale.observed == "not judged: none of the 20 frames had a row the fault changes"
+    assert result.fixed.verdict == "inconclusive"
+    # empty frames (rows.min is 0) cannot carry a row fault either: counted apart
+    tally = re.fullmatch(r"rejected (\d+) of \1 frames \((\d+) more .*\)", out_of_range.observed)
+    assert out_of_range.outcome == "pass" and tally is not None, out_of_range.observed
+    assert int(tally.group(1)) + int(tally.group(2)) == 20
+    assert accepts.observed == "accepted 20 of 20 clean frames"
