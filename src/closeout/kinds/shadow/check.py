@@ -6,12 +6,14 @@ from closeout.callables import check_ref
 from closeout.errors import Problem
 from closeout.kind import Locate
 from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds.shadow.model_uri import MLMODEL
 from closeout.kinds.shadow.spec import (
     CLASSIFICATION_METRICS,
     REGRESSION_METRICS,
     CallablePredictions,
     ColumnPredictions,
     FilePredictions,
+    MlflowPredictions,
     ShadowExpectation,
     ShadowScenario,
 )
@@ -54,7 +56,28 @@ def _check_source(
         message = check_ref(source.callable_, project)
         if message is not None:
             return [Problem(locate((*where, "callable")), f"{field}.callable", message)]
+    if isinstance(source, MlflowPredictions):
+        message = _model_folder_problem(source, project)
+        if message is not None:
+            return [Problem(locate((*where, "mlflow")), f"{field}.mlflow", message)]
     return []
+
+
+def _model_folder_problem(source: MlflowPredictions, project: Project) -> str | None:
+    """A local model folder must be a folder of the project holding an ``MLmodel`` file.
+    Registry URIs are only parsed here: lint never asks a registry (nor imports MLflow)."""
+    uri = source.uri
+    if uri.scheme != "local" or uri.path is None:
+        return None
+    try:
+        folder = project.resolve_inside(uri.path)
+    except ValueError as exc:
+        return str(exc)
+    if not folder.is_dir():
+        return f"model folder '{uri.path}' not found (or write models:/NAME/VERSION)"
+    if not (folder / MLMODEL).is_file():
+        return f"'{uri.path}' holds no {MLMODEL} file: it is not an MLflow model folder"
+    return None
 
 
 def _check_columns(scenario: ShadowScenario, locate: Locate) -> list[Problem]:

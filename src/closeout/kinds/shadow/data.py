@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from closeout.callables import call_subject, load_callable
 from closeout.errors import DataError
 from closeout.kinds._toolkit.data import _row_line, read_frame, require_column
+from closeout.kinds.shadow import mlflow_model
 from closeout.kinds.shadow.encode import Output, Truth, Where, encode_output, preview
 from closeout.kinds.shadow.spec import (
     CallablePredictions,
     ColumnPredictions,
     FilePredictions,
+    MlflowPredictions,
     ShadowExpectation,
     ShadowScenario,
 )
@@ -37,12 +39,16 @@ class Loaded:
     display: str
     truth: Truth
     cache: dict[str, Output] = field(default_factory=dict)
+    scenario_display: str = ""  # the scenario file, to name its lines in errors
+    # What the evidence records about each MLflow model (``metrics.<role>.mlflow``), by the
+    # URI as the scenario writes it.
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- labels
 
 
-def load_data(scenario: ShadowScenario, project: Project) -> Loaded:
+def load_data(scenario: ShadowScenario, project: Project, scenario_display: str = "") -> Loaded:
     """Read ``data`` and encode its label column."""
     try:
         path = project.resolve_inside(scenario.data)
@@ -59,7 +65,7 @@ def load_data(scenario: ShadowScenario, project: Project) -> Loaded:
             f"({int(missing.sum())} rows without a label)"
         )
     truth = encode_truth(labels, scenario, scenario.data)
-    return Loaded(frame.reset_index(drop=True), scenario.data, truth)
+    return Loaded(frame.reset_index(drop=True), scenario.data, truth, {}, scenario_display)
 
 
 def encode_truth(labels: pd.Series, scenario: ShadowScenario, display: str) -> Truth:
@@ -160,6 +166,8 @@ def _raw(
         return frame[source.column].to_numpy(), where
     if isinstance(source, FilePredictions):
         return _from_file(source, role, loaded, project)
+    if isinstance(source, MlflowPredictions):
+        return _from_mlflow(source, role, scenario, loaded, project)
     assert isinstance(source, CallablePredictions)
     return _from_callable(source, role, scenario, loaded, project)
 
@@ -227,32 +235,66 @@ def _from_callable(
     loaded: Loaded,
     project: Project,
 ) -> tuple[Any, Where]:
-    import numpy as np
-    import pandas as pd
-
     function = load_callable(source.callable_, project)
     columns = feature_columns(scenario, loaded.frame, loaded.display)
     # A copy, so a model that edits its input cannot change what the other model sees.
     features = loaded.frame[columns].copy()
     result = call_subject(function, features, what=f"{role} {source.callable_}")
+    return _one_per_row(result, source.callable_, loaded), Where(
+        f"the output of {source.callable_}"
+    )
+
+
+def _from_mlflow(
+    source: MlflowPredictions,
+    role: str,
+    scenario: ShadowScenario,
+    loaded: Loaded,
+    project: Project,
+) -> tuple[Any, Where]:
+    """Call the MLflow model on ``features`` (by default: the inputs its signature names)."""
+    field = next(w for w, s in scenario.sources() if s is source)
+    where = mlflow_model.locate(project, loaded.scenario_display, (*field, "mlflow"))
+    model = mlflow_model.load_model(source, where, project)
+    if scenario.features is None and model.inputs:
+        missing = [c for c in model.inputs if c not in loaded.frame.columns]
+        if missing:
+            raise DataError(
+                f"{where}: {source.mlflow}: its signature needs {preview(missing)}, which "
+                f"{loaded.display} has no column for; fix the data, or list `features:`"
+            )
+        columns = list(model.inputs)
+    else:
+        columns = feature_columns(scenario, loaded.frame, loaded.display)
+    features = loaded.frame[columns].copy()
+    result = mlflow_model.predict(model, features, where, f"{role} {source.mlflow}")
+    loaded.models[source.mlflow] = model.info
+    return _one_per_row(result, source.mlflow, loaded), Where(f"the output of {source.mlflow}")
+
+
+def _one_per_row(result: Any, name: str, loaded: Loaded) -> Any:
+    """The subject's return value as an array of one prediction (or row of them) per row."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(result, pd.DataFrame | pd.Series):
         result = result.to_numpy()
     try:
         array = np.asarray(result)
     except (ValueError, TypeError) as exc:
-        raise DataError(f"{source.callable_}: returned {type(result).__name__}: {exc}") from None
+        raise DataError(f"{name}: returned {type(result).__name__}: {exc}") from None
     rows = len(loaded.frame)
     if array.ndim == 0 or array.ndim > 2:
         raise DataError(
-            f"{source.callable_}: returned {type(result).__name__} of shape {array.shape}; "
+            f"{name}: returned {type(result).__name__} of shape {array.shape}; "
             f"expected one prediction per row ({rows})"
         )
     if len(array) != rows:
         raise DataError(
-            f"{source.callable_}: prediction length mismatch: returned {len(array)} "
+            f"{name}: prediction length mismatch: returned {len(array)} "
             f"predictions for {rows} rows of {loaded.display}"
         )
-    return array, Where(f"the output of {source.callable_}")
+    return array
 
 
 # --------------------------------------------------------------------------- slices

@@ -16,8 +16,9 @@ from closeout.kind import Figures
 
 
 def figures(metrics: Mapping[str, Any]) -> Figures:
-    """Point estimates and intervals per compared metric and slice."""
-    out: Figures = []
+    """The MLflow models compared (if any), then point estimates and intervals per compared
+    metric and slice."""
+    out: Figures = [(f"{role} model", _model(metrics[role]["mlflow"])) for role in _models(metrics)]
     for entry in metrics.get("comparisons") or []:
         if not isinstance(entry, dict) or "metric" not in entry:
             continue
@@ -26,6 +27,25 @@ def figures(metrics: Mapping[str, Any]) -> Figures:
             label += f" [{entry['slice']}]"
         out.append((label, _estimate(entry)))
     return out
+
+
+def _models(metrics: Mapping[str, Any]) -> list[str]:
+    """The roles whose predictions came from an MLflow model (SPEC §13)."""
+    return [
+        role
+        for role in ("candidate", "baseline")
+        if isinstance(metrics.get(role), dict) and isinstance(metrics[role].get("mlflow"), dict)
+    ]
+
+
+def _model(info: Mapping[str, Any]) -> str:
+    """``models:/name@alias (version 2, run 1a2b3c4d, sha256 0123456789ab)``."""
+    parts = [f"version {info['version']}"] if info.get("version") else []
+    if info.get("run_id"):
+        parts.append(f"run {str(info['run_id'])[:8]}")
+    if info.get("sha256"):
+        parts.append(f"sha256 {str(info['sha256'])[:12]}")
+    return f"{info.get('uri')} ({', '.join(parts)})" if parts else str(info.get("uri"))
 
 
 def _estimate(entry: dict[str, Any]) -> str:

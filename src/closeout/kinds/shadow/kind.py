@@ -15,10 +15,12 @@ from typing import Any
 from closeout.callables import parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kind import Figures, Kind, Locate
-from closeout.kinds.shadow import check, figures
+from closeout.kinds.shadow import check, figures, mlflow_model
+from closeout.kinds.shadow.model_uri import folder_files
 from closeout.kinds.shadow.spec import (
     CallablePredictions,
     FilePredictions,
+    MlflowPredictions,
     ShadowScenario,
 )
 from closeout.project import Project
@@ -41,6 +43,12 @@ class ShadowKind(Kind[ShadowScenario]):
     def code_files(self, scenario: ShadowScenario, project: Project) -> list[Path]:
         found: dict[str, Path] = {}
         for _, source in scenario.sources():
+            if isinstance(source, MlflowPredictions):
+                # A local model folder is the subject's code: its files are hashed so a
+                # changed model makes the evidence stale. A registry model's identity
+                # (version, run id, folder sha256) is recorded in the run's metrics.
+                found |= {str(p): p for p in _local_model_files(source, project)}
+                continue
             if not isinstance(source, CallablePredictions):
                 continue
             try:
@@ -52,6 +60,24 @@ class ShadowKind(Kind[ShadowScenario]):
 
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         return figures.figures(metrics)
+
+    def prepare(self, scenario: ShadowScenario, project: Project) -> None:
+        """Load the scenario's MLflow models before the runner forks its isolated run, so
+        the same version is loaded once per session, not once per scenario."""
+        sources = [s for _, s in scenario.sources() if isinstance(s, MlflowPredictions)]
+        if sources:
+            mlflow_model.warm(sources, project)
+
+
+def _local_model_files(source: MlflowPredictions, project: Project) -> list[Path]:
+    uri = source.uri
+    if uri.scheme != "local" or uri.path is None:
+        return []
+    try:
+        folder = project.resolve_inside(uri.path)
+    except ValueError:
+        return []  # reported by check() and at run time
+    return folder_files(folder) if folder.is_dir() else []
 
 
 KIND = ShadowKind()

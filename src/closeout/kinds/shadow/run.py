@@ -13,7 +13,12 @@ from closeout.kinds.shadow import bootstrap, metrics
 from closeout.kinds.shadow.chart import difference_chart
 from closeout.kinds.shadow.data import load_data, load_output, slice_rows
 from closeout.kinds.shadow.encode import Output, Truth
-from closeout.kinds.shadow.spec import LOWER_IS_BETTER, ShadowExpectation, ShadowScenario
+from closeout.kinds.shadow.spec import (
+    LOWER_IS_BETTER,
+    MlflowPredictions,
+    ShadowExpectation,
+    ShadowScenario,
+)
 from closeout.kinds.shadow.verdicts import Estimate, judge
 from closeout.models import Outcome
 
@@ -45,7 +50,7 @@ class SliceRun:
 
 def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) -> KindResult:
     """Compare ``candidate_source`` with the baseline on every expectation's slice."""
-    loaded = load_data(scenario, context.project)
+    loaded = load_data(scenario, context.project, context.scenario_display)
     candidate = load_output(candidate_source, "candidate", scenario, loaded, context.project)
     baseline = load_output(scenario.baseline, "baseline", scenario, loaded, context.project)
     estimates: dict[int, Estimate] = {}
@@ -74,6 +79,10 @@ def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) ->
             if entry["expectation"] == index:
                 entry["outcomes"] = {o.name: o.outcome for o in judged}
     summary = _metrics(scenario, len(loaded.frame), candidate, baseline, slices, comparisons)
+    # An MLflow model's URI, resolved version, run id and folder sha256 (SPEC §13).
+    for role, source in (("candidate", candidate_source), ("baseline", scenario.baseline)):
+        if isinstance(source, MlflowPredictions):
+            summary[role]["mlflow"] = loaded.models[source.mlflow]
     result = KindResult(outcomes, summary)
     if context.artifacts_dir is not None and comparisons:
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"

@@ -17,6 +17,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from closeout.callables import parse_ref
+from closeout.kinds.shadow.model_uri import ModelUri, parse_model_uri
 from closeout.models import Model, ScenarioBase
 
 CLASSIFICATION_METRICS = (
@@ -92,15 +93,44 @@ class CallablePredictions(Model):
         return f"callable {self.callable_}"
 
 
+class MlflowPredictions(Model):
+    """An MLflow model (SPEC §13), loaded with ``mlflow.pyfunc.load_model`` and called on
+    ``features`` (by default the inputs its signature names)."""
+
+    mlflow: str = Field(min_length=1)
+
+    @field_validator("mlflow")
+    @classmethod
+    def _is_a_model_uri(cls, value: str) -> str:
+        try:
+            parse_model_uri(value)
+        except ValueError as exc:
+            raise PydanticCustomError("model_uri", "{msg}", {"msg": str(exc)}) from None
+        return value
+
+    @property
+    def uri(self) -> ModelUri:
+        return parse_model_uri(self.mlflow)
+
+    def describe(self) -> str:
+        return f"mlflow {self.mlflow}"
+
+
+_FORMS: dict[type, str] = {
+    ColumnPredictions: "form:column",
+    FilePredictions: "form:file",
+    CallablePredictions: "form:callable",
+    MlflowPredictions: "form:mlflow",
+}
+
+
 def _prediction_form(value: Any) -> str | None:
-    if isinstance(value, ColumnPredictions | FilePredictions | CallablePredictions):
-        return {
-            ColumnPredictions: "form:column",
-            FilePredictions: "form:file",
-            CallablePredictions: "form:callable",
-        }[type(value)]
+    if type(value) in _FORMS:
+        return _FORMS[type(value)]
     if not isinstance(value, dict):
         return None
+    if "mlflow" in value:
+        return "form:mlflow"
     if "callable" in value:
         return "form:callable"
     if "file" in value:
@@ -111,13 +141,14 @@ def _prediction_form(value: Any) -> str | None:
 Predictions = Annotated[
     Annotated[ColumnPredictions, Tag("form:column")]
     | Annotated[FilePredictions, Tag("form:file")]
-    | Annotated[CallablePredictions, Tag("form:callable")],
+    | Annotated[CallablePredictions, Tag("form:callable")]
+    | Annotated[MlflowPredictions, Tag("form:mlflow")],
     Discriminator(
         _prediction_form,
         custom_error_type="prediction_source",
         custom_error_message=(
-            "predictions are {column: name}, {file: path, column: name[, on: key]} or "
-            "{callable: 'package.module:function'}"
+            "predictions are {column: name}, {file: path, column: name[, on: key]}, "
+            "{callable: 'package.module:function'} or {mlflow: 'models:/NAME/VERSION'}"
         ),
     ),
 ]

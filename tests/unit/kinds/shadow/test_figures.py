@@ -47,3 +47,28 @@ def test_an_interval_that_is_not_defined_is_left_out() -> None:
     assert figures({"comparisons": [entry]}) == [
         ("recall [region=EU]", "candidate 0.9231 vs baseline 0.75; improvement +0.1731 (n=147)")
     ]
+
+
+def test_mlflow_models_come_first_with_version_run_and_digest() -> None:
+    registered = {
+        "uri": "models:/churn@challenger",
+        "version": "2",
+        "run_id": "1a2b3c4d5e6f",
+        "sha256": "0123456789abcdef" * 4,
+    }
+    local = {"uri": "models/churn_v2", "version": None, "run_id": None, "sha256": "ff" * 32}
+    metrics = {
+        "candidate": {"source": "mlflow models:/churn@challenger", "mlflow": registered},
+        "baseline": {"source": "mlflow models/churn_v2", "mlflow": local},
+        "comparisons": [RECALL],
+    }
+    assert figures(metrics)[:2] == [
+        (
+            "candidate model",
+            "models:/churn@challenger (version 2, run 1a2b3c4d, sha256 0123456789ab)",
+        ),
+        ("baseline model", "models/churn_v2 (sha256 ffffffffffff)"),
+    ]
+    assert figures({"candidate": {"source": "column x"}, "comparisons": [RECALL]})[0][0] == (
+        "recall [region=EU]"
+    )
