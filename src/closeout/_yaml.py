@@ -6,8 +6,11 @@ It subclasses ``yaml.SafeLoader`` (never patching PyYAML globally) and:
   a validation error deep in a file can name ``file:line``;
 - rejects duplicate keys, which plain PyYAML silently resolves to the last one;
 - refuses every tag it does not know (``!!python/object`` and friends);
-- bounds alias expansion (the "billion laughs"): the expanded node count is computed on the
-  composed graph, before anything is constructed, in time linear in the document size;
+- bounds alias expansion (the "billion laughs"): the nodes aliases add beyond the document's
+  own are counted on the composed graph, before anything is constructed, in time linear in
+  the document size (a file without a ``*`` cannot hold an alias and skips the count, so a
+  large plain file is never mistaken for a bomb);
+- rejects a second ``<<`` merge key in one mapping (which one wins would depend on layout);
 - resolves only ``true``/``false`` as booleans (so ``NO`` stays the string Norway) and leaves
   timestamps as strings, so models decide how to parse them (naive ones are rejected there).
 """
@@ -15,16 +18,21 @@ It subclasses ``yaml.SafeLoader`` (never patching PyYAML globally) and:
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from closeout._io import file_kind
 from closeout.errors import Location, Problem, YamlError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_EXPANDED_NODES = 200_000
+MAX_ALIAS_EXPANSION = 200_000
+"""How many nodes aliases may add to a document beyond its own (a file's size is bounded by
+MAX_FILE_BYTES; this bounds what its aliases make of it)."""
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -61,10 +69,11 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
     """SafeLoader with line marks, duplicate-key and alias-bomb checks."""
 
     last_mark: Any = None
+    may_alias = True  # False when the text holds no "*": no alias, nothing to count
 
     def get_single_node(self) -> Node | None:
         node: Node | None = super().get_single_node()
-        if node is not None:
+        if node is not None and self.may_alias:
             _check_expansion(node)
         return node
 
@@ -103,10 +112,20 @@ class _Loader(_Base):  # type: ignore[valid-type,misc]
 
     def _reject_duplicate_keys(self, node: MappingNode) -> None:
         seen: dict[str, int] = {}
+        merge_line = 0
         for key_node, _ in node.value:
-            if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            if not isinstance(key_node, ScalarNode):
                 continue
             line = key_node.start_mark.line + 1
+            if key_node.tag == _MERGE_TAG:
+                if merge_line:
+                    raise _error(
+                        key_node,
+                        f"a second '<<' merge key (the first is on line {merge_line}): "
+                        "merge several mappings with one key, <<: [*first, *second]",
+                    )
+                merge_line = line
+                continue
             if key_node.value in seen:
                 raise _error(
                     key_node,
@@ -138,31 +157,51 @@ def _error(node: Node, message: str) -> yaml.MarkedYAMLError:
 
 
 def _check_expansion(root: Node) -> None:
-    """Reject documents whose aliases expand to more than MAX_EXPANDED_NODES nodes."""
+    """Reject recursive aliases, and aliases that add more than MAX_ALIAS_EXPANSION nodes."""
+    containers, counts = _walk(root)
+    if all(count == 1 for count in counts.values()):
+        return  # nothing is referenced twice: no alias expands anything
+    # Expanded sizes, children first; a node expanding beyond the whole document's own node
+    # count plus the allowance proves that aliases alone add more than the allowance, and
+    # is the deepest place to blame.
+    limit = len(counts) + MAX_ALIAS_EXPANSION
     sizes: dict[int, int] = {}
-    entered: set[int] = set()  # expanded, not finished: an ancestor on the current path
-    # Iterative post-order walk over the node DAG; shared (aliased) nodes are counted once
-    # per reference through the memo, which is what expansion costs downstream.
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in sizes:
-            continue
-        children = _children(node)
-        if not children_done:
-            if id(node) in entered:
-                raise _error(node, "recursive alias: an anchor contains an alias to itself")
-            entered.add(id(node))
-            stack.append((node, True))
-            stack.extend((child, False) for child in children if id(child) not in sizes)
-            continue
-        total = 1 + sum(sizes.get(id(child), 0) for child in children)
-        if total > MAX_EXPANDED_NODES:
+    for node in containers:
+        total = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+        if total > limit:
             raise _error(
                 node,
-                f"aliases expand to more than {MAX_EXPANDED_NODES} nodes (an alias bomb?)",
+                f"aliases add more than {MAX_ALIAS_EXPANSION} nodes to the document "
+                "(an alias bomb?)",
             )
         sizes[id(node)] = total
+
+
+def _walk(root: Node) -> tuple[list[Node], dict[int, int]]:
+    """The distinct container nodes, children before parents, and how often each node is
+    referenced; a node reached again from inside itself is a recursive alias."""
+    containers: list[Node] = []
+    counts: dict[int, int] = {}
+    finished: dict[int, bool] = {}  # False while a node's children are being walked
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            finished[key] = True
+            containers.append(node)
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        if key in finished:
+            if not finished[key]:
+                raise _error(node, "recursive alias: an anchor contains an alias to itself")
+            continue
+        children = _children(node)
+        finished[key] = not children
+        if children:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+    return containers, counts
 
 
 def _children(node: Node) -> list[Node]:
@@ -179,6 +218,7 @@ def load_text(text: str, display_path: str) -> Any:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, text, display_path) from None
+    loader.may_alias = "*" in text
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -227,7 +267,11 @@ def load_file(path: Path, display_path: str) -> Any:
     """Read and parse ``path``; a missing, huge, binary or non-UTF-8 file is a YamlError."""
     where = Location(display_path, 1)
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # reading a FIFO would block for ever
+            what = file_kind(info.st_mode)
+            raise YamlError(Problem(where, "", f"is a {what}, not a YAML file"))
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise YamlError(
                 Problem(where, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
@@ -235,8 +279,6 @@ def load_file(path: Path, display_path: str) -> Any:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise YamlError(Problem(where, "", "file not found")) from None
-    except IsADirectoryError:
-        raise YamlError(Problem(where, "", "is a directory, not a YAML file")) from None
     except OSError as exc:
         raise YamlError(Problem(where, "", f"cannot read: {exc.strerror}")) from None
     if b"\x00" in raw:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from closeout._io import file_kind
 from closeout.errors import DataError, SubjectError
 from closeout.models import suggest
 from closeout.project import Project
@@ -60,7 +61,7 @@ def source_file(ref: CallableRef, project: Project) -> Path:
     if ref.path is not None:
         path = project.resolve_inside(ref.path)
         if not path.is_file():
-            raise DataError(f"{ref.text}: file '{ref.path}' not found")
+            raise DataError(f"{ref.text}: file '{ref.path}' {_what_is(path)}")
         return path
     parts = (ref.module or "").split(".")
     for base in project.python_paths:
@@ -76,6 +77,14 @@ def source_file(ref: CallableRef, project: Project) -> Path:
         f"{ref.text}: module '{ref.module}' not found on python_paths ({searched})"
         f"{suggest(parts[-1], _sibling_modules(project, parts))}"
     )
+
+
+def _what_is(path: Path) -> str:
+    """Why ``path`` is not a source file: ``not found``, ``is a directory``, ..."""
+    try:
+        return f"is a {file_kind(path.stat().st_mode)}, not a Python file"
+    except OSError:
+        return "not found"
 
 
 def _sibling_modules(project: Project, parts: list[str]) -> list[str]:
@@ -146,12 +155,15 @@ def load_callable(text: str, project: Project) -> Callable[..., Any]:
     with _python_paths(project):
         try:
             module = _import(ref, path)
-        except Exception as exc:
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # sys.exit() at import time too
             # Code that cannot even be imported never ran: that proves nothing about the fix
             # or the bug, so it is bad input (an `error`), not a `fail` of the subject.
             raise DataError(
                 f"{ref.text}: importing {project.display(path)} raised {exc!r}\n{_user_traceback()}"
             ) from None
+    _check_module_file(ref, module, path, project)
     target = getattr(module, ref.name, None)
     if target is None:
         public = [n for n in vars(module) if not n.startswith("_")]
@@ -161,6 +173,42 @@ def load_callable(text: str, project: Project) -> Callable[..., Any]:
     if not callable(target):
         raise DataError(f"{ref.text}: '{ref.name}' is a {type(target).__name__}, not callable")
     return target  # type: ignore[no-any-return]
+
+
+def _check_module_file(ref: CallableRef, module: Any, expected: Path, project: Project) -> None:
+    """The module Python imported must be the file lint found and evidence hashes: a module
+    of the same name loaded first (the standard library's ``statistics``, an installed
+    package) would otherwise run in place of the project's code, unseen."""
+    ran = getattr(module, "__file__", None)
+    if ran is not None and Path(ran).resolve() == expected.resolve():
+        return
+    shown = project.display(expected)
+    origin = "the standard library" if shadows_stdlib(ref) else "elsewhere"
+    raise DataError(
+        f"{ref.text}: Python imported '{ref.module}' from {ran or 'its built-in modules'} "
+        f"({origin}), not {shown}: rename {shown} so that its name is not taken"
+    )
+
+
+def shadows_stdlib(ref: CallableRef) -> bool:
+    """Whether a module reference's top-level name is that of a standard-library module."""
+    top = (ref.module or "").partition(".")[0]
+    return top in sys.stdlib_module_names
+
+
+def module_names(path: Path, project: Project) -> list[str]:
+    """The dotted names a source file has as a module on ``python_paths``."""
+    names = []
+    for base in project.python_paths:
+        try:
+            relative = path.resolve().relative_to((project.root / base).resolve())
+        except ValueError:
+            continue
+        parts = relative.with_suffix("").parts
+        parts = parts[:-1] if parts and parts[-1] == "__init__" else parts
+        if parts:
+            names.append(".".join(parts))
+    return names
 
 
 def _import(ref: CallableRef, path: Path) -> Any:
@@ -183,10 +231,15 @@ def _import(ref: CallableRef, path: Path) -> Any:
 
 
 def call_subject(function: Callable[..., Any], *args: Any, what: str = "") -> Any:
-    """Call user code; an exception becomes a SubjectError carrying the user's traceback."""
+    """Call user code; an exception becomes a SubjectError carrying the user's traceback.
+
+    ``SystemExit`` (``sys.exit()``) and pytest's ``fail``/``skip``/``exit`` are exceptions of
+    the subject too; only ``KeyboardInterrupt`` (Ctrl-C) goes through, to stop the run."""
     try:
         return function(*args)
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
         label = what or getattr(function, "__qualname__", repr(function))
         raise SubjectError(
             f"{label} raised {type(exc).__name__}: {exc}", _user_traceback()

@@ -35,11 +35,11 @@ class Problem:
     location: Location
     field: str
     message: str
-    severity: str = "error"  # error | warning
+    severity: str = "error"  # error | warning | info (info: said, never counted)
 
     def __str__(self) -> str:
         field = f"{self.field}: " if self.field else ""
-        tag = "warning: " if self.severity == "warning" else ""
+        tag = f"{self.severity}: " if self.severity in ("warning", "info") else ""
         return f"{self.location}: {tag}{field}{self.message}"
 
 

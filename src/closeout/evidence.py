@@ -1,15 +1,16 @@
-"""Evidence records (SPEC §5): build them through the record models, seal, write atomically.
+"""Evidence records (SPEC §5, §15): build them through the record models; seal and write
+them with ``closeout.sealing`` (re-exported here).
 
 A record is immutable once written: ``closeout._io`` writes it to a temporary file in the
 same folder, flushes it to disk, then renames it into place, so readers never see half a
 record and concurrent writers never collide (the name carries 8 hex digits of a fresh
 uuid4). Non-finite numbers are written as ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` in
-every record (``closeout._numbers``); records of schema 1 keep today's canonical form.
+every record (``closeout._numbers``). New records are schema 2 (RFC 8785, ``prev``);
+records of schema 1 keep their Part I canonical form.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import subprocess
@@ -21,46 +22,33 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar, get_args
 
-from closeout._io import AtomicWriteError, write_bytes
+from closeout._io import file_sha256 as file_sha256
 from closeout._numbers import encode_nonfinite
 from closeout._time import iso_z, utc_now
-from closeout.errors import CloseoutError, UsageError
+from closeout.errors import UsageError
 from closeout.kinds import kind_packages
 from closeout.loader import LoadedScenario
 from closeout.models.canonical import canonical_bytes as canonical_bytes
 from closeout.models.canonical import parse_json as parse_json
 from closeout.models.canonical import render as render
-from closeout.models.canonical import seal_with
 from closeout.models.canonical import signature_ok as signature_ok
 from closeout.models.canonical import verify_sha256 as verify_sha256
 from closeout.models.records import SCHEMA_VERSION, Record, RunRecord, TriggerName
 from closeout.project import Project
 from closeout.runner import ScenarioRun
+from closeout.sealing import SIGNING_KEY_ENV as SIGNING_KEY_ENV
+from closeout.sealing import EvidenceWriteError as EvidenceWriteError
+from closeout.sealing import record_path as record_path
+from closeout.sealing import seal as seal
+from closeout.sealing import signing_key as signing_key
+from closeout.sealing import write_record as write_record
 
-SIGNING_KEY_ENV = "CLOSEOUT_SIGNING_KEY"
 TRIGGER_ENV = "CLOSEOUT_TRIGGER"
 TRIGGERS: tuple[str, ...] = get_args(TriggerName)
 # Recorded in every run beside each kind's own packages (``Kind.packages``).
 BASE_PACKAGES = ("closeout", "pydantic", "pyyaml", "pytest")
 
 RecordT = TypeVar("RecordT", bound=Record)
-
-
-class EvidenceWriteError(CloseoutError):
-    """A record could not be written (disk full, permissions); nothing partial is left."""
-
-
-# --------------------------------------------------------------------------- sealing
-
-
-def signing_key() -> str | None:
-    """The HMAC key from ``$CLOSEOUT_SIGNING_KEY``, or None when it is unset or empty."""
-    return os.environ.get(SIGNING_KEY_ENV) or None
-
-
-def seal(record: Mapping[str, Any], key: str | None = None) -> dict[str, Any]:
-    """Add ``sha256`` and ``signature`` (HMAC-SHA256 under ``key`` or $CLOSEOUT_SIGNING_KEY)."""
-    return seal_with(record, key if key is not None else signing_key())
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -124,14 +112,6 @@ def git_state(root: Path, reports: str) -> dict[str, Any]:
         root, "status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){reports}"
     )
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def json_safe(value: Any) -> Any:
@@ -316,31 +296,18 @@ def pytest_record(
 # --------------------------------------------------------------------------- writing
 
 
-def record_path(project: Project, record: Mapping[str, Any], label: str) -> Path:
-    stamp = str(record["started_at"]).replace("-", "").replace(":", "")
-    short_id = str(record["id"]).replace("-", "")[:8]
-    folder = project.reports_dir / str(record["incident"]) / "evidence"
-    return folder / f"{stamp}-{label}-{short_id}.json"
+def write_run(run: ScenarioRun, project: Project, trigger: str, label: str) -> Path:
+    """Write the record of ``run``; when it cannot be written, its artifacts go too.
 
-
-def write_record(
-    project: Project, record: Record | Mapping[str, Any], label: str, key: str | None = None
-) -> Path:
-    """Seal (under ``key``, default $CLOSEOUT_SIGNING_KEY) and atomically write a record."""
-    body = record.body() if isinstance(record, Record) else record
-    sealed = seal(encode_nonfinite(dict(body)), key)
-    path = record_path(project, sealed, label)
+    A chart of a run that has no record is an orphan nobody can check, so a failed write
+    (disk full) removes the run's artifacts and raises EvidenceWriteError.
+    """
     try:
-        write_bytes(path, render(sealed))
-    except AtomicWriteError as exc:
-        raise EvidenceWriteError(_write_problem(path, exc)) from None
-    return path
-
-
-def _write_problem(path: Path, exc: AtomicWriteError) -> str:
-    cause = exc.cause
-    if exc.stage == "folder":
-        return f"cannot create {path.parent}: {cause.strerror}"
-    if exc.stage == "create":
-        return f"cannot write evidence in {path.parent}: {cause.strerror}"
-    return f"cannot write evidence {path.name}: {cause.strerror or cause}; nothing was written"
+        return write_record(project, build_run(run, project, trigger), label)
+    except EvidenceWriteError:
+        for artifact in run.fixed.artifacts + (run.before.artifacts if run.before else []):
+            try:
+                project.resolve_inside(artifact).unlink(missing_ok=True)
+            except (OSError, ValueError):
+                continue
+        raise

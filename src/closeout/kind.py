@@ -24,6 +24,12 @@ module-level ``KIND = MyKind()`` in the kind's entry module, and it provides:
                scaffolds for it (``template.yaml`` beside the entry module by default).
 ``packages``   the distributions whose versions shape verdicts (a plugin names its own too);
                their versions are recorded in every run's ``environment.packages``.
+``extra``      the requirement that installs what the engine needs beyond closeout's core
+               (``"closeout[drift]"``; empty for a core kind), and ``requires`` the top-level
+               modules it brings (``("evidently", "scipy")``). A scenario of a kind whose
+               ``requires`` are not all importable is an ``error`` saying what to install
+               (``drift_replay needs closeout[drift]: pip install 'closeout[drift]'``); its
+               file is still validated and linted, which never imports them.
 
 Kinds return data and never decide verdicts from exceptions: the runner is the one place
 where an exception becomes a verdict (``SubjectError`` from user code is a ``fail`` with its
@@ -51,6 +57,7 @@ The kind-author guide, with a complete one-module kind and how to test it, is
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -59,7 +66,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from closeout._format import number, stamp
-from closeout.errors import Location, Problem
+from closeout.errors import CloseoutError, Location, Problem
 from closeout.models import Outcome, Postmortem, ScenarioBase
 from closeout.project import Project
 
@@ -103,6 +110,10 @@ class KindResult:
     traceback: str | None = None
 
 
+class MissingExtra(CloseoutError):
+    """The optional dependencies a kind needs (its extra) are not installed."""
+
+
 class Engine(Protocol):
     """The module a kind names in ``Kind.engine``."""
 
@@ -116,10 +127,26 @@ class Kind(ABC, Generic[ScenarioT]):
     model: type[ScenarioT]
     engine: str = ""
     packages: tuple[str, ...] = ()
+    extra: str = ""
+    requires: tuple[str, ...] = ()
 
     @abstractmethod
     def check(self, scenario: ScenarioT, project: Project, locate: Locate) -> list[Problem]:
         """Static cross-field checks (names defined, files exist); no data is read."""
+
+    def prepare(self, scenario: ScenarioT, project: Project) -> None:
+        """Load what several runs can share (e.g. a model) in the parent process, before the
+        runner forks the isolated run; a failure here is reported by the run itself."""
+
+    def notes(self, scenario: ScenarioT, project: Project, locate: Locate) -> list[Problem]:
+        """``info`` lines for lint (e.g. which engine a scenario will use); never errors. By
+        default, the warning that the kind's extra is missing: an override keeps it by
+        adding ``super().notes(...)``."""
+        message = self.missing_extra()
+        if message is None:
+            return []
+        text = f"{message}; the file is valid, but running it here is an error until then"
+        return [Problem(locate(("kind",)), "kind", text, "warning")]
 
     @abstractmethod
     def data_files(self, scenario: ScenarioT) -> list[str]:
@@ -141,6 +168,26 @@ class Kind(ABC, Generic[ScenarioT]):
         """Run ``subject`` against the scenario's data and expectations (via ``engine``)."""
         engine: Engine = importlib.import_module(self.engine)
         return engine.run(scenario, subject, context)
+
+    def missing(self) -> list[str]:
+        """The modules of ``requires`` this environment cannot import (found, not imported:
+        asking costs no import of evidently or scipy)."""
+        return [module for module in self.requires if not _importable(module)]
+
+    def missing_extra(self) -> str | None:
+        """What to install before scenarios of the kind can run; None when they can."""
+        missing = self.missing()
+        if not missing:
+            return None
+        needs = self.extra or ", ".join(missing)
+        install = f"pip install '{self.extra}'" if self.extra else "install them"
+        return f"{self.name} needs {needs}: {install} (not installed: {', '.join(missing)})"
+
+    def require(self) -> None:
+        """Raise ``MissingExtra`` naming the extra when the kind cannot run here."""
+        message = self.missing_extra()
+        if message is not None:
+            raise MissingExtra(message)
 
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         """Key figures for reports; by default every scalar metric, as it is."""
@@ -179,6 +226,13 @@ def generic_figures(metrics: Mapping[str, Any]) -> Figures:
         if len(out) >= MAX_FIGURES:
             break
     return out[:MAX_FIGURES]
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent that fails to import, a broken sys.modules
+        return False
 
 
 def _scalar(value: Any) -> bool:

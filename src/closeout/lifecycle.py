@@ -1,73 +1,76 @@
 """Closing, waiving and recurrence: the records that move an action through its life.
 
 ``Archive`` is the one way in to a project's evidence for ``status``, the lifecycle,
-``verify`` and the reports: it owns the clock, the input-hash cache and the signing policy,
-so they all see the same evidence the same way. ``statuses`` derives the state of actions
-(see ``state.py``); ``close``, ``waive`` and ``record_recurrences`` write closure, waiver and
-recurrence records when the evidence allows. The module-level functions make an archive from
-the project, for the command line and the pytest plugin; the ``*_in`` ones take one.
+``verify`` and the reports: it owns the clock, the input-hash cache, the signing key and the
+keyring, so they all see the same evidence the same way, through the one trust decision of
+``closeout.trust``. ``statuses`` derives the state of actions (see ``state.py``); ``close``,
+``waive`` and ``record_recurrences`` write closure, waiver and recurrence records when the
+evidence allows. Each of them holds the incident's lock while it decides and writes, and
+decides on the records re-judged from their bytes (never on the index cache), so four
+simultaneous ``close`` write one closure and a run altered since the last ``status`` is
+never closed on. The module-level functions make an archive from the project, for the
+command line and the pytest plugin; the ``*_in`` ones take one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from closeout._io import locked, read_regular
 from closeout._time import utc_now
 from closeout.errors import UsageError
-from closeout.evidence import (
-    SIGNING_KEY_ENV,
-    build,
-    envelope,
-    read_record,
-    signing_key,
-    write_record,
-)
+from closeout.evidence import build, envelope, parse_json, signing_key, write_record
 from closeout.models import Postmortem, suggest
-from closeout.models.canonical import signature_ok
 from closeout.models.records import ClosureRecord, Record, RecurrenceRecord, WaiverRecord
 from closeout.project import Project
+from closeout.sealing import Key, resolve_signer
+from closeout.signing import HmacSigner, keyring_for
 from closeout.state import BAD_VERDICTS, ActionStatus, Clock, derive
-from closeout.store import (
-    InputHashes,
-    RecordSummary,
-    ScenarioInfo,
-    evidence_dir,
-    load_summaries,
-    scan_scenarios,
-)
+from closeout.store import InputHashes, RecordSummary, ScenarioInfo, evidence_dir, scan_scenarios
 
 # Callers know the incident look-ups from here.
 from closeout.store import check_incident_id as check_incident_id
 from closeout.store import incident_ids as incident_ids
 from closeout.store import load_incident as load_incident
+from closeout.trust.ledger import IncidentEvidence
+from closeout.trust.read import RECORD_LIMIT, read_incident
+
+LOCK_FILE = ".lock"  # in the evidence folder; its name starts with "." so no reader lists it
 
 
 class Archive:
     """A project's evidence, seen at one moment under one signing policy.
 
     ``clock`` gives the moment state is derived at (read once, when the archive is made) and
-    the time stamp of every record the archive writes. ``key`` is the HMAC key that signs
-    and checks records (default: $CLOSEOUT_SIGNING_KEY); with the project's
-    ``require_signed``, unsigned runs count for nothing.
+    the time stamp of every record the archive writes. ``key`` signs what the archive writes
+    and checks signatures: None reads $CLOSEOUT_SIGNING_KEY_FILE (Ed25519) or
+    $CLOSEOUT_SIGNING_KEY (HMAC); a string is an HMAC key (``""``: none). The keyring adds
+    the project's ``trusted_keys`` and ``require_signed``.
     """
 
     def __init__(
         self,
         project: Project,
         clock: Callable[[], datetime] = utc_now,
-        key: str | None = None,
+        key: Key = None,
     ) -> None:
         self.project = project
         self.stamp = clock
         self.now = clock()
         self.clock = Clock(self.now, project.evidence_max_age_ms)
         self.hashes = InputHashes(project)
-        self.key = (key if key is not None else signing_key()) or None
+        self.signer = resolve_signer(key)
+        hmac_key = self.signer.key if isinstance(self.signer, HmacSigner) else None
+        if key is None and hmac_key is None:
+            hmac_key = signing_key()  # the HMAC key still checks old records
+        self.keyring = keyring_for(project, self.signer, hmac_key)
         self.require_signed = project.require_signed
+        self._evidence: dict[str, IncidentEvidence] = {}
 
     def incidents(self) -> list[str]:
         return incident_ids(self.project)
@@ -78,18 +81,51 @@ class Archive:
     def scenarios(self, incident: str) -> list[ScenarioInfo]:
         return scan_scenarios(self.project, incident)
 
+    def evidence(self, incident: str, *, fresh: bool = False) -> IncidentEvidence:
+        """The incident's evidence, decided at the archive's moment (read once).
+
+        ``fresh`` re-judges every file from its bytes, ignoring the index cache.
+        """
+        if fresh or incident not in self._evidence:
+            self._evidence[incident] = read_incident(
+                self.folder(incident), incident, self.keyring, self.now, use_index=not fresh
+            )
+        return self._evidence[incident]
+
     def summaries(self, incident: str) -> list[RecordSummary]:
-        return load_summaries(self.project, incident)
+        """The records of ``incident`` that count, oldest first."""
+        return self.evidence(incident).accepted
 
     def folder(self, incident: str) -> Path:
         return evidence_dir(self.project, incident)
 
+    @contextmanager
+    def deciding(self, incident: str) -> Iterator[IncidentEvidence]:
+        """Hold the incident's lock, with its evidence re-judged from the files."""
+        with locked(self.folder(incident) / LOCK_FILE):
+            try:
+                yield self.evidence(incident, fresh=True)
+            finally:
+                self._evidence.pop(incident, None)  # what was written in the block is new
+
+    def problems(self) -> dict[str, tuple[int, int]]:
+        """Of what the archive has read, by incident: how many files count for nothing, and
+        how many other findings (records named by others that are missing or altered)."""
+        found = {}
+        for incident, evidence in self._evidence.items():
+            rejected = set(evidence.rejected)
+            others = [f for f in evidence.findings if f.file not in rejected]
+            if rejected or others:
+                found[incident] = (len(rejected), len(others))
+        return found
+
     def read(self, incident: str, file: str) -> dict[str, Any] | None:
         """The full record ``file`` of ``incident``, or None when it cannot be read."""
         try:
-            return read_record(self.folder(incident) / file)
+            record = parse_json(read_regular(self.folder(incident) / file, RECORD_LIMIT))
         except (OSError, ValueError):
             return None
+        return record if isinstance(record, dict) else None
 
     def derive(
         self,
@@ -106,7 +142,6 @@ class Archive:
             records,
             self.clock,
             self.hashes,
-            signed_only=self.require_signed,
         )
 
     def statuses(self, incidents: list[str] | None = None) -> list[ActionStatus]:
@@ -124,7 +159,9 @@ class Archive:
 
     def write(self, record: Record, label: str) -> Path:
         """Seal ``record`` under the archive's key (unsigned without one) and write it."""
-        return write_record(self.project, record, label, key=self.key or "")
+        path = write_record(self.project, record, label, key=self.signer or "")
+        self._evidence.pop(record.incident, None)
+        return path
 
 
 def statuses(
@@ -162,35 +199,43 @@ def close(project: Project, incident: str, action: str, by: str, note: str | Non
 
 
 def close_in(archive: Archive, incident: str, action: str, by: str, note: str | None) -> Decision:
-    """``close`` on an archive: its clock stamps the closure, its key signs it."""
-    status = _action_status(archive, incident, action)
-    if status.state == "closed" and status.closure is not None:
-        return Decision(True, [f"already closed ({status.closure.file})"])
-    if status.state in ("waived", "not_doing"):
-        return Decision(False, [f"the action is {status.state}; nothing to close"])
-    if not status.scenarios:
-        return Decision(False, ["the action has no scenario: add one, or `closeout waive` it"])
-    reasons = [f"{s.name}: {p.message}" for s in status.scenarios for p in s.problems]
-    runs = [run for s in status.scenarios for run in s.supporting]
-    if archive.require_signed:
-        reasons += _signature_problems(archive, incident, runs)
-    if reasons:
-        return Decision(False, reasons)
-    fields = archive.envelope("closure", incident, action)
-    fields |= {"by": by, "note": note, "runs": [r.sha256 for r in runs]}
-    path = archive.write(build(ClosureRecord, fields), f"closure-{action}")
+    """``close`` on an archive: its clock stamps the closure, its key signs it.
+
+    Decided under the incident's lock on records re-judged from their bytes: every run the
+    closure rests on is checked again, and a second ``close`` of a closed action is a no-op.
+    """
+    _action_status(archive, incident, action)  # an unknown action is a usage error first
+    with archive.deciding(incident) as evidence:
+        status = _action_status(archive, incident, action)
+        if status.state == "closed" and status.closure is not None:
+            return Decision(True, [f"already closed ({status.closure.file})"])
+        if status.state in ("waived", "not_doing"):
+            return Decision(False, [f"the action is {status.state}; nothing to close"])
+        if not status.scenarios:
+            return Decision(False, ["the action has no scenario: add one, or `closeout waive` it"])
+        reasons = [f"{s.name}: {p.message}" for s in status.scenarios for p in s.problems]
+        missing = archive.keyring.missing_key()
+        if missing:
+            reasons.append(missing)
+        if reasons:
+            return Decision(False, reasons + _uncounted(evidence))
+        runs = [run for s in status.scenarios for run in s.supporting]
+        fields = archive.envelope("closure", incident, action)
+        fields |= {"by": by, "note": note, "runs": [r.sha256 for r in runs]}
+        path = archive.write(build(ClosureRecord, fields), f"closure-{action}")
     return Decision(True, [], archive.project.display(path))
 
 
-def _signature_problems(archive: Archive, incident: str, runs: list[RecordSummary]) -> list[str]:
-    if archive.key is None:
-        return [f"require_signed is set but {SIGNING_KEY_ENV} is not: cannot check signatures"]
-    problems = []
-    for run in runs:
-        record = archive.read(incident, run.file)
-        if record is None or not signature_ok(record, archive.key):
-            problems.append(f"{run.file}: unsigned or badly signed run (require_signed)")
-    return problems
+def _uncounted(evidence: IncidentEvidence, shown: int = 3) -> list[str]:
+    """The records of the incident that count for nothing, as extra reasons of a refusal."""
+    rejected = set(evidence.rejected)
+    found = [f"{f.file}: {f.problem}" for f in evidence.findings if f.file in rejected]
+    if not found:
+        return []
+    more = f" (and {len(found) - shown} more)" if len(found) > shown else ""
+    return [f"counts for nothing: {line}" for line in found[:shown]] + (
+        [f"see `closeout verify {evidence.incident}`{more}"]
+    )
 
 
 def waive(
@@ -204,21 +249,23 @@ def waive_in(
     archive: Archive, incident: str, action: str, by: str, reason: str, force: bool
 ) -> Decision:
     """``waive`` on an archive: its clock stamps the waiver, its key signs it."""
-    status = _action_status(archive, incident, action)
-    if status.state in ("waived", "not_doing"):
-        return Decision(False, [f"the action is already {status.state}"])
-    real = [s.name for s in status.scenarios]
-    if real and not force:
-        return Decision(
-            False,
-            [
-                f"the action has scenarios ({', '.join(real)}): close it on "
-                "evidence, or pass --force with a reason"
-            ],
-        )
-    fields = archive.envelope("waiver", incident, action)
-    fields |= {"by": by, "reason": reason, "forced": bool(real and force), "scenarios": real}
-    path = archive.write(build(WaiverRecord, fields), f"waiver-{action}")
+    _action_status(archive, incident, action)
+    with archive.deciding(incident):
+        status = _action_status(archive, incident, action)
+        if status.state in ("waived", "not_doing"):
+            return Decision(False, [f"the action is already {status.state}"])
+        real = [s.name for s in status.scenarios]
+        if real and not force:
+            return Decision(
+                False,
+                [
+                    f"the action has scenarios ({', '.join(real)}): close it on "
+                    "evidence, or pass --force with a reason"
+                ],
+            )
+        fields = archive.envelope("waiver", incident, action)
+        fields |= {"by": by, "reason": reason, "forced": bool(real and force), "scenarios": real}
+        path = archive.write(build(WaiverRecord, fields), f"waiver-{action}")
     return Decision(True, [], archive.project.display(path))
 
 
@@ -238,12 +285,14 @@ def recur_in(archive: Archive, after: list[ActionStatus]) -> list[str]:
     for status in after:
         if status.state != "regressed" or status.closure is None:
             continue
-        run = _new_episode(status, status.closure, archive.summaries(status.incident))
-        if run is None:
-            continue
-        fields = archive.envelope("recurrence", status.incident, status.action.id)
-        fields |= {"run": run.sha256, "scenario": run.scenario, "verdict": run.verdict}
-        path = archive.write(build(RecurrenceRecord, fields), f"recurrence-{status.action.id}")
+        with archive.deciding(status.incident) as evidence:
+            run = _new_episode(status, status.closure, evidence.accepted)
+            if run is None:
+                continue
+            fields = archive.envelope("recurrence", status.incident, status.action.id)
+            fields |= {"run": run.sha256, "scenario": run.scenario, "verdict": run.verdict}
+            label = f"recurrence-{status.action.id}"
+            path = archive.write(build(RecurrenceRecord, fields), label)
         written.append(archive.project.display(path))
     return written
 

@@ -1,16 +1,19 @@
 """``closeout lint``: validate postmortems and scenarios without running anything.
 
-Errors are what ``load_postmortem`` / ``load_scenario`` raise, plus duplicate scenario
-names; warnings are the SPEC §3 advisories (uncovered actions and root causes, past dues).
+Errors are what ``load_postmortem`` / ``load_scenario`` raise (duplicate scenario names
+included); warnings are the SPEC §3 advisories (uncovered actions and root causes, past dues).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from closeout.callables import module_names
 from closeout.errors import CloseoutError, Location, Problem, ScenarioError
+from closeout.lint_investigation import investigation_problems
 from closeout.loader import (
     POSTMORTEM_FILE,
     LoadedScenario,
@@ -18,6 +21,7 @@ from closeout.loader import (
     load_postmortem,
     load_scenario,
     locate,
+    read_raw,
 )
 from closeout.models import Postmortem
 from closeout.project import Project
@@ -42,7 +46,9 @@ def incident_folders(project: Project, paths: list[Path]) -> dict[Path, list[Pat
     """Map each incident folder to the files of it that were asked for."""
     folders: dict[Path, list[Path]] = {}
     for path in paths:
-        if path.is_file():
+        # A folder named like a YAML file (an unpacked postmortem.yaml) is linted as the
+        # file it stands in for, so the loader can say what it is.
+        if path.is_file() or path.suffix in (".yaml", ".yml"):
             folders.setdefault(path.parent, []).append(path)
             continue
         subfolders = [
@@ -76,7 +82,7 @@ def _lint_incident(project: Project, folder: Path, files: list[Path], today: dat
     problems: list[Problem] = []
     postmortem_path = folder / POSTMORTEM_FILE
     postmortem, raw = None, None
-    if postmortem_path.is_file():
+    if postmortem_path.exists():  # a directory of that name is an error, not "no postmortem"
         try:
             postmortem, raw = load_postmortem(project, postmortem_path)
         except ScenarioError as exc:
@@ -91,27 +97,45 @@ def _lint_incident(project: Project, folder: Path, files: list[Path], today: dat
                 problems += exc.problems
         except CloseoutError as exc:
             problems.append(Problem(Location(project.display(path)), "", str(exc)))
-    problems += _duplicate_names(loaded)
+    problems += [w for s in loaded if s.path in files for w in _shadow_warnings(project, s)]
+    problems += [n for s in loaded if s.path in files for n in _notes(project, s)]
     if postmortem is not None and postmortem_path in files:
         display = project.display(postmortem_path)
         settled = _settled_by_records(project, folder.name)
         problems += _warnings(postmortem, raw, display, loaded, all_scenarios, today, settled)
+        problems += investigation_problems(postmortem, raw, display, project.policy)
     return problems
 
 
-def _duplicate_names(loaded: list[LoadedScenario]) -> list[Problem]:
-    first: dict[str, str] = {}
+def _notes(project: Project, scenario: LoadedScenario) -> list[Problem]:
+    """What the kind wants the author to know (``info``), located in the scenario file."""
+    raw, _ = read_raw(scenario.path, scenario.display)
+    return scenario.kind.notes(
+        scenario.model, project, lambda loc: locate(raw, loc, scenario.display)
+    )
+
+
+def _shadow_warnings(project: Project, scenario: LoadedScenario) -> list[Problem]:
+    """A callable's module named like a standard-library module: when the standard library's
+    is imported first (it usually is), that one runs and the run is an error."""
+    text = scenario.path.read_text(encoding="utf-8", errors="replace")
     problems = []
-    for scenario in loaded:
-        if scenario.name in first:
+    for path in scenario.kind.code_files(scenario.model, project):
+        for module in module_names(path, project):
+            top = module.partition(".")[0]
+            if top not in sys.stdlib_module_names or f"{module}:" not in text:
+                continue
+            line = text[: text.index(f"{module}:")].count("\n") + 1
             problems.append(
                 Problem(
-                    Location(scenario.display, 1),
-                    "name",
-                    f"scenario name '{scenario.name}' is also used by {first[scenario.name]}",
+                    Location(scenario.display, line),
+                    "",
+                    f"module '{module}' ({project.display(path)}) has the name of the "
+                    f"standard-library module '{top}', which Python imports instead of it "
+                    "when already loaded: rename it",
+                    "warning",
                 )
             )
-        first.setdefault(scenario.name, scenario.display)
     return problems
 
 

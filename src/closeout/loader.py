@@ -7,6 +7,7 @@ found; nothing here runs user code or reads data files (it only checks they exis
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -275,7 +276,7 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
             )
         )
     postmortem_path = path.parent / POSTMORTEM_FILE
-    if not postmortem_path.is_file():
+    if not postmortem_path.exists():  # a directory of that name is reported when loading it
         problems.append(
             Problem(
                 Location(display, 1),
@@ -284,6 +285,7 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
             )
         )
         raise ScenarioError(problems)
+    problems += _name_clashes(project, path, name, raw, display)
     postmortem, _ = load_postmortem(project, postmortem_path)
     actions = [a.id for a in postmortem.actions]
     if scenario.action not in actions:
@@ -307,6 +309,55 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
         postmortem=postmortem,
         sha256=digest,
     )
+
+
+def _name_clashes(project: Project, path: Path, name: str, raw: Any, display: str) -> list[Problem]:
+    """Another scenario file of the incident with the same name: evidence, state and pytest
+    ids go by name, so both files are refused, each naming the other."""
+    problems = []
+    try:
+        siblings = sorted(path.parent.iterdir())
+    except OSError:  # a folder that can be entered but not listed: nothing to compare
+        siblings = []
+    for other in siblings:
+        if other == path or other.name.startswith(".") or not is_scenario_file(other):
+            continue
+        declared = _declared_name(other)
+        if declared is not None and declared[0] == name:
+            where = locate(raw, ("name",), display) if "name" in raw else Location(display, 1)
+            problems.append(
+                Problem(
+                    where,
+                    "name",
+                    f"scenario name '{name}' is also used by {project.display(other)}:"
+                    f"{declared[1]}: names must be unique within an incident",
+                )
+            )
+    return problems
+
+
+def _declared_name(path: Path) -> tuple[str, int] | None:
+    """A scenario file's name (``name:`` or the file name) and its line; None if unreadable."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):  # a FIFO would block the reader
+        return None
+    key = (str(path), info.st_mtime_ns, info.st_size)
+    if key not in _NAMES:
+        try:
+            raw = _yaml.load_file(path, path.name)
+        except ScenarioError:
+            raw = None
+        if isinstance(raw, _yaml.LineDict) and isinstance(raw.get("name"), str):
+            _NAMES[key] = (raw["name"], raw.line_of("name"))
+        else:
+            _NAMES[key] = (path.stem, 1) if raw is not None else None
+    return _NAMES[key]
+
+
+_NAMES: dict[tuple[str, int, int], tuple[str, int] | None] = {}
 
 
 def _kind_of(raw: Any, display: str) -> AnyKind:

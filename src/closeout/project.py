@@ -8,9 +8,11 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from closeout._time import parse_duration_ms
 from closeout.errors import UsageError
+from closeout.policy import Policy, parse_policy
 
 _KNOWN_SETTINGS = {
     "scenarios",
@@ -19,6 +21,11 @@ _KNOWN_SETTINGS = {
     "python_paths",
     "evidence_max_age",
     "require_signed",
+    "mlflow_log",
+    "trusted_keys",
+    "policy",
+    "workers",
+    "timeout",
 }
 
 
@@ -33,7 +40,12 @@ class Project:
     python_paths: tuple[str, ...] = ("src", ".")
     evidence_max_age_ms: int = 90 * 86_400_000
     require_signed: bool = False
+    mlflow_log: bool = False  # log every run record to MLflow (SPEC §13)
+    trusted_keys: tuple[str, ...] = ()  # Ed25519 public keys (PEM), relative to the root
+    workers: int | None = None  # processes for parallel work (drift windows); None: all cores
+    timeout_ms: int = 600_000  # a scenario still running after this is stopped: an error
     config_file: Path | None = field(default=None)
+    policy: Policy = field(default_factory=Policy)  # [tool.closeout.policy], SPEC §14
 
     @property
     def scenarios_dir(self) -> Path:
@@ -50,6 +62,20 @@ class Project:
         except ValueError:
             return str(path)
 
+    def trusted_key_paths(self) -> list[tuple[str, Path]]:
+        """Each ``trusted_keys`` entry as written, with its path (relative to the root)."""
+        return [(key, self.root / key) for key in self.trusted_keys]
+
+    def setting_where(self, name: str) -> str:
+        """``pyproject.toml:<line>`` of a setting, for messages about its value."""
+        if self.config_file is None:
+            return "[tool.closeout]"
+        try:
+            source = self.config_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            source = ""
+        return f"{_shown(self.config_file)}:{_setting_line(source, name)}"
+
     def resolve_inside(self, relative: str) -> Path:
         """Resolve a project-relative path; raise ValueError if it leaves the project."""
         if not relative or not relative.strip():
@@ -65,38 +91,74 @@ class Project:
 
 def find_root(start: Path | None = None) -> tuple[Path, Path | None]:
     """Walk up from ``start`` to the nearest pyproject.toml holding ``[tool.closeout]``."""
+    root, config, _, _ = _find_config(start)
+    return root, config
+
+
+def _find_config(start: Path | None) -> tuple[Path, Path | None, dict[str, Any], str]:
+    """The root, its pyproject.toml, and that file's parsed TOML and text.
+
+    A pyproject.toml on the way that cannot be read, or that mentions closeout but cannot
+    be parsed, is a UsageError: settings such as ``require_signed`` are never dropped
+    silently because their file could not be read. The table is found however TOML
+    spells it (``[ tool.closeout ]``, ``[tool."closeout"]``, dotted keys).
+    """
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _has_closeout_table(candidate):
-            return directory, candidate
-    return here, None
+        if not candidate.is_file():
+            continue
+        found = _parse_if_ours(candidate)
+        if found is not None:
+            return directory, candidate, found[0], found[1]
+    return here, None, {}, ""
 
 
-def _has_closeout_table(path: Path) -> bool:
+def _parse_if_ours(path: Path) -> tuple[dict[str, Any], str] | None:
+    """The TOML and text of ``path`` when it holds a closeout table, else None."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return False
-    return "[tool.closeout]" in text
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(
+            f"{_shown(path)}: cannot read: {exc.strerror or exc} (closeout cannot tell "
+            "whether it holds [tool.closeout] settings)"
+        ) from None
+    mentions = b"closeout" in raw
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if not mentions:
+            return None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UsageError(f"{_shown(path)}:{line}: not UTF-8 text (TOML must be UTF-8)") from None
+    try:
+        data = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        if not mentions:
+            return None
+        found = re.search(r"at line (\d+)", str(exc))
+        where = f":{found[1]}" if found else ""
+        raise UsageError(f"{_shown(path)}{where}: invalid TOML: {exc}") from None
+    tool = data.get("tool")
+    if not isinstance(tool, dict) or "closeout" not in tool:
+        if mentions and "tool" in data and not isinstance(tool, dict):
+            raise UsageError(f"{_shown(path)}: [tool] must be a table")
+        return None
+    return data, source
 
 
 def load_project(start: Path | None = None) -> Project:
     """Find the project root and read its settings; bad settings are a UsageError."""
     env_root = os.environ.get("CLOSEOUT_ROOT")
-    root, config = find_root(Path(env_root) if env_root else start)
+    if env_root is not None and not Path(env_root).is_dir():
+        raise UsageError(f"CLOSEOUT_ROOT={env_root!r}: no such folder")
+    root, config, data, source = _find_config(Path(env_root) if env_root else start)
     if config is None:
         return Project(root=root)
-    try:
-        source = config.read_text(encoding="utf-8")
-        data = tomllib.loads(source)
-    except OSError as exc:
-        raise UsageError(f"{_shown(config)}: cannot read: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"at line (\d+)", str(exc))
-        line = f":{found[1]}" if found else ""
-        raise UsageError(f"{_shown(config)}{line}: invalid TOML: {exc}") from None
-    settings = data.get("tool", {}).get("closeout", {})
+    settings = data["tool"]["closeout"]
+    if not isinstance(settings, dict):
+        where = f"{_shown(config)}:{_setting_line(source, '')}"
+        raise UsageError(f"{where}: [tool] closeout: must be a table of settings")
     return _from_settings(root, config, settings, source)
 
 
@@ -108,10 +170,18 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+# `[tool.closeout]`, `[ tool.closeout ]`, `[tool."closeout"]`, `[tool.'closeout']`
+_TABLE = re.compile(r"""^\s*\[\s*tool\s*\.\s*(closeout|"closeout"|'closeout')\s*\]""")
+
+
 def _setting_line(source: str, name: str) -> int:
     """The line of ``name = ...`` inside the [tool.closeout] table, or of the table itself."""
     lines = source.splitlines()
-    start = next((i for i, text in enumerate(lines) if text.strip() == "[tool.closeout]"), 0)
+    start = next((i for i, text in enumerate(lines) if _TABLE.match(text)), -1)
+    if start < 0:  # `[tool]` + `closeout = ...`, or dotted keys: the line naming closeout
+        start = next((i for i, text in enumerate(lines) if "closeout" in text), 0)
+    if not name:
+        return start + 1
     for index in range(start + 1, len(lines)):
         if lines[index].lstrip().startswith("["):
             break
@@ -148,6 +218,22 @@ def _from_settings(
     require_signed = settings.get("require_signed", False)
     if not isinstance(require_signed, bool):
         raise fail("require_signed", "must be true or false")
+    mlflow_log = settings.get("mlflow_log", False)
+    if not isinstance(mlflow_log, bool):
+        raise fail("mlflow_log", "must be true or false")
+    keys = settings.get("trusted_keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
+        raise fail("trusted_keys", 'must be a list of public key files, e.g. ["keys/ci.pub"]')
+    policy = parse_policy(settings.get("policy", {}), _shown(config), source)
+    workers = settings.get("workers")
+    if workers is not None and (type(workers) is not int or workers < 1):
+        raise fail("workers", "must be a whole number of processes, 1 or more")
+    try:
+        timeout = parse_duration_ms(text("timeout", "10m"))
+    except ValueError as exc:
+        raise fail("timeout", str(exc)) from None
+    if timeout <= 0:
+        raise fail("timeout", "must be longer than 0s")
     return Project(
         root=root,
         scenarios=text("scenarios", "scenarios"),
@@ -156,7 +242,12 @@ def _from_settings(
         python_paths=tuple(paths),
         evidence_max_age_ms=max_age,
         require_signed=require_signed,
+        mlflow_log=mlflow_log,
+        trusted_keys=tuple(keys),
+        workers=workers,
+        timeout_ms=timeout,
         config_file=config,
+        policy=policy,
     )
 
 

@@ -13,6 +13,7 @@ Only this module and ``closeout.plugin`` import pytest; the core never imports i
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Generator
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +25,9 @@ from closeout.plugin.session import is_scenario_path, project_of
 
 _HOOKS = "closeout.plugin.hooks"
 """The module doing the hooks' closeout work (it imports the loader, runner and evidence)."""
+TRIGGERS = ("manual", "ci", "gate", "scheduled")
+"""The triggers evidence records (``closeout.evidence.TRIGGERS``, kept here to stay light)."""
+TRIGGER_ENV = "CLOSEOUT_TRIGGER"
 
 
 def _hooks() -> ModuleType:
@@ -43,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--closeout-trigger",
         default=None,
-        choices=["manual", "ci", "gate", "scheduled"],
+        choices=TRIGGERS,
         help="the trigger recorded in evidence (default: ci when $CI is true, else manual)",
     )
     group.addoption(
@@ -63,6 +67,17 @@ def pytest_configure(config: pytest.Config) -> None:
     # Read [tool.closeout] now: a broken setting is then a clean usage error (exit 4),
     # not a collection error with a traceback.
     project_of(config)
+    _check_trigger_env(config)
+
+
+def _check_trigger_env(config: pytest.Config) -> None:
+    """A bad ``$CLOSEOUT_TRIGGER`` is one usage error for the session (on the xdist
+    controller too), not a failure of every scenario."""
+    if config.getoption("closeout_trigger") or config.getoption("closeout_no_evidence"):
+        return
+    value = os.environ.get(TRIGGER_ENV, "").strip()
+    if value and value not in TRIGGERS:
+        raise pytest.UsageError(f"{TRIGGER_ENV}={value!r}: must be one of {', '.join(TRIGGERS)}")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

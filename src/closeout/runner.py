@@ -3,26 +3,43 @@
 This is the one place where an exception becomes a verdict:
 
 - ``SubjectError`` (the user's code raised)          -> ``fail``, traceback kept as evidence
-- any other ``CloseoutError`` (bad input, bad data)  -> ``error``, the message kept
+- any other ``CloseoutError`` (bad input, bad data,  -> ``error``, the message kept
+  a kind whose extra is not installed)
 - anything else (a bug in closeout)                  -> ``error``, traceback kept
+  (``SystemExit`` and other ``BaseException`` too; only ``KeyboardInterrupt`` goes through)
+
+With ``isolate`` (what pytest items and the CLI use) both sides run in one forked child
+process (``closeout._forked``), so a subject that calls ``os._exit``, crashes the interpreter
+or never returns cannot take the session down: a child that vanishes before reporting a side
+makes that side an ``error`` saying how it ended, and a scenario still running after its
+``timeout`` is killed and is an ``error`` giving the time it ran. Either way the caller
+records the run, so nothing is lost.
 """
 
 from __future__ import annotations
 
+import importlib
+import sys
 import time
 import traceback
 import uuid
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from closeout._time import utc_now
+from closeout import _forked
+from closeout._time import format_duration_ms, utc_now
 from closeout.errors import CloseoutError, SubjectError
-from closeout.kind import ArtifactWriter, KindResult, RunContext
+from closeout.kind import AnyKind, ArtifactWriter, KindResult, RunContext
 from closeout.loader import LoadedScenario, load_scenario
 from closeout.models import Outcome, VerdictName, combine
 from closeout.project import Project, load_project
+
+DEFAULT_TIMEOUT_MS = 10 * 60_000
+"""How long a scenario (both its sides) may run when neither it nor the project says."""
 
 
 @dataclass
@@ -81,13 +98,18 @@ class ScenarioRun:
 def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideResult:
     """Run one side; convert exceptions into verdicts (see the module docstring)."""
     try:
+        # A kind whose extra is not installed is an `error` naming it (MissingExtra), whether
+        # or not the kind overrides run().
+        loaded.kind.require()
         result: KindResult = loaded.kind.run(loaded.model, subject, context)
         artifacts = write_artifacts(result.metrics, result.write_artifacts)
     except SubjectError as exc:
         return SideResult("fail", error=str(exc), traceback=exc.traceback_text)
     except CloseoutError as exc:
         return SideResult("error", error=str(exc))
-    except Exception as exc:  # the one place a bug becomes a verdict
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the one place a bug becomes a verdict (SystemExit too)
         return SideResult(
             "error", error=f"internal error in closeout: {exc!r}", traceback=traceback.format_exc()
         )
@@ -119,8 +141,11 @@ def run_loaded(
     with_before: bool = True,
     artifacts: bool = True,
     artifact_stamp: str = "",
+    isolate: bool = False,
+    timeout_ms: int = DEFAULT_TIMEOUT_MS,
 ) -> ScenarioRun:
-    """Run the fixed state, then (when ``before`` is given) the pre-fix state."""
+    """Run the fixed state, then (when ``before`` is given) the pre-fix state; with
+    ``isolate``, in a forked child stopped after ``timeout_ms`` (see the module docstring)."""
     started = utc_now()
     clock = time.perf_counter()
     seed = loaded.model.effective_seed(loaded.path.stem)
@@ -143,11 +168,87 @@ def run_loaded(
             artifact_prefix=f"{stamp}-{loaded.name}-{run_id}",
         )
 
-    fixed = run_side(loaded, loaded.kind.subject(loaded.model), context("fixed"))
-    before = None
+    sides: list[tuple[str, Any]] = [("fixed", loaded.kind.subject(loaded.model))]
     if with_before and loaded.model.before is not None:
-        before = run_side(loaded, loaded.kind.before_subject(loaded.model), context("before"))
-    return ScenarioRun(loaded, started, time.perf_counter() - clock, seed, fixed, before)
+        sides.append(("before", loaded.kind.before_subject(loaded.model)))
+
+    def run_all(send: Callable[[SideResult], None]) -> None:
+        for side, subject in sides:
+            send(run_side(loaded, subject, context(side)))
+
+    if isolate and _forked.supported():
+        preload(loaded.kind)
+        with suppress(Exception):  # the child's run reports the same failure, located
+            loaded.kind.prepare(loaded.model, project)
+        results = _run_isolated(run_all, [side for side, _ in sides], timeout_ms)
+    else:
+        results = []
+        run_all(results.append)
+    before = results[1] if len(results) > 1 else None
+    return ScenarioRun(loaded, started, time.perf_counter() - clock, seed, results[0], before)
+
+
+def preload(kind: AnyKind) -> None:
+    """Import the kind's engine and packages in this process, once: every forked child then
+    starts with them loaded (copy-on-write) instead of importing evidently or pandas again.
+    Only speed depends on it: a package that fails to import fails again in the child, where
+    the run reports it."""
+    for name in (kind.engine, *kind.packages):
+        if name and name not in sys.modules:
+            with suppress(Exception):
+                importlib.import_module(name)
+
+
+def _run_isolated(
+    run_all: Callable[[Callable[[SideResult], None]], None], sides: list[str], timeout_ms: int
+) -> list[SideResult]:
+    """Both sides in one forked child; a side it never reported becomes an ``error``."""
+
+    def send_each(send: _forked.Send) -> None:
+        run_all(lambda result: _send_side(send, result))
+
+    forked = _forked.run_forked(send_each, timeout_ms / 1000)
+    results = [m for m in forked.messages if isinstance(m, SideResult)][: len(sides)]
+    if len(results) < len(sides):
+        # The side that was running when the child ended; a later side never started.
+        results.append(_lost(forked, sides[len(results)], timeout_ms))
+    return results
+
+
+def _send_side(send: _forked.Send, result: SideResult) -> None:
+    try:
+        send(result)
+    except Exception as exc:  # a metric holding something that cannot be pickled
+        message = f"internal error in closeout: the run's result cannot be passed back: {exc!r}"
+        send(SideResult("error", error=message))
+
+
+def _lost(forked: _forked.Forked, side: str, timeout_ms: int) -> SideResult:
+    """The ``error`` of a side whose child process was stopped or ended before reporting."""
+    which = "the pre-fix (before) run" if side == "before" else "the run"
+    how = forked.detail or "ended"
+    if forked.ending == "timed_out":
+        return SideResult(
+            "error",
+            error=f"timed out: {which} was stopped after {forked.elapsed_s:.1f}s, past the "
+            f"scenario's timeout of {format_duration_ms(timeout_ms)} (raise it with "
+            "`timeout:` in the scenario if the subject needs longer)",
+        )
+    return SideResult(
+        "error",
+        error=f"the process running the scenario {how.splitlines()[0]} before "
+        f"{which} finished (did the subject call os._exit(), get killed for lack of memory "
+        "or crash the interpreter?)",
+        traceback="\n".join(how.splitlines()[1:]) or None,
+    )
+
+
+def timeout_of(loaded: LoadedScenario, project: Project | None = None) -> int:
+    """The scenario's ``timeout`` in milliseconds, else the project's ``[tool.closeout]
+    timeout``, else the default (10 minutes)."""
+    if loaded.model.timeout:
+        return int(loaded.model.timeout)
+    return project.timeout_ms if project is not None else DEFAULT_TIMEOUT_MS
 
 
 def run_scenario_file(

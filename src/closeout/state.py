@@ -7,6 +7,9 @@ beside the state (due has passed and the action is not closed, waived or not_doi
 What keeps a scenario from supporting a closure is a ``Problem``: a code the rules below
 decide on, and the sentence a person reads; the action's state is chosen by those codes,
 never by reading the sentences back.
+
+The records given are the ones that count (``closeout.trust`` decided, the same decision
+``verify`` reports on); state never looks at a record that decision rejected.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ ProblemCode = Literal[
     "not_discriminating",  # it has neither `before` nor `before_unavailable`
     "stale_age",  # the evidence is older than evidence_max_age
     "stale_input",  # a file the run read changed since
+    "duplicate_name",  # another scenario file of the action has the same name
 ]
 STALE: tuple[ProblemCode, ...] = ("stale_age", "stale_input")
 
@@ -138,13 +142,12 @@ def derive(
     records: list[RecordSummary],
     clock: Clock,
     hashes: InputHashes,
-    signed_only: bool = False,
     today: date | None = None,
 ) -> list[ActionStatus]:
-    """The state of every action of one incident."""
+    """The state of every action of one incident, from the records that count."""
     day = today or clock.now.date()
     return [
-        _derive_action(incident, action, scenarios, records, clock, hashes, signed_only, day)
+        _derive_action(incident, action, scenarios, records, clock, hashes, day)
         for action in postmortem.actions
     ]
 
@@ -156,16 +159,16 @@ def _derive_action(
     records: list[RecordSummary],
     clock: Clock,
     hashes: InputHashes,
-    signed_only: bool,
     today: date,
 ) -> ActionStatus:
     mine = [r for r in records if r.action == action.id and r.incident == incident and r.readable]
-    runs = [r for r in mine if r.type == "run" and (r.signed or not signed_only)]
+    runs = [r for r in mine if r.type == "run"]
     closure = next((r for r in reversed(mine) if r.type == "closure"), None)
     waiver = next((r for r in reversed(mine) if r.type == "waiver"), None)
+    infos = _scenarios_of(action, scenarios, runs)
     states = [
-        _scenario_state(s, runs, clock, hashes, closed=closure is not None)
-        for s in _scenarios_of(action, scenarios, runs)
+        _scenario_state(s, runs, clock, hashes, closed=closure is not None, twins=_twins(s, infos))
+        for s in infos
     ]
     state, reasons = _choose(action, states, closure, waiver)
     overdue = action.due < today and state not in SETTLED
@@ -184,19 +187,31 @@ def _scenarios_of(
     return found
 
 
+def _twins(info: ScenarioInfo, infos: list[ScenarioInfo]) -> list[str]:
+    """The other scenario files of the action that carry the same name."""
+    return [s.path for s in infos if s.name == info.name and s is not info and s.path]
+
+
 def _scenario_state(
     info: ScenarioInfo,
     runs: list[RecordSummary],
     clock: Clock,
     hashes: InputHashes,
     closed: bool = False,
+    twins: list[str] | None = None,
 ) -> ScenarioState:
     mine = [r for r in runs if r.scenario == info.name]
+    if twins:  # the name is ambiguous: a run is this file's only when it read this file
+        mine = [r for r in mine if info.path in r.inputs]
     latest = mine[-1] if mine else None
     # Gate and scheduled runs skip the pre-fix state; discrimination is proven by the latest
     # run that did replay it, while pass/fail is always the latest run's.
     proof = next((r for r in reversed(mine) if r.before_verdict is not None), None)
     state = ScenarioState(info.name, latest, proof=proof)
+    if twins:
+        others = ", ".join(twins)
+        message = f"{info.path}: the name '{info.name}' is also used by {others}: rename one"
+        state.problems.append(Problem("duplicate_name", message))
     if latest is None:
         state.problems.append(Problem("no_run", "no run yet"))
         return state

@@ -1,37 +1,30 @@
 """Reading what state is derived from: incidents, scenario files and the evidence folder.
 
-The JSON records are the source of truth. ``reports/<INC>/evidence/.index.json`` caches a
-small summary of each record keyed by file name, size and mtime; a record whose entry is
-missing or stale is re-read, and a cache that cannot be read is rebuilt. Records are written
-once and never changed (``verify`` catches any change), so the cache stays valid. A file
-that is not a record closeout can use (not JSON, or a record that does not fit its model)
-is summarised as unreadable and counts for nothing; ``verify`` names it.
+The JSON records are the source of truth, and which of them count is decided in one place,
+``closeout.trust`` (the same decision ``verify`` reports on): ``load_summaries`` gives the
+records that count, oldest first. A scenario file that is not a regular file (a FIFO, a
+device) is listed as broken and never opened, so it cannot hang ``status``.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import ValidationError
-
-from closeout._io import write_text
+from closeout._io import file_sha256
+from closeout._time import utc_now
 from closeout.errors import CloseoutError, UsageError
-from closeout.evidence import file_sha256
 from closeout.loader import POSTMORTEM_FILE, is_scenario_file, load_postmortem, read_raw
 from closeout.models import IDENTIFIER, Postmortem, suggest
-from closeout.models.canonical import parse_json
 from closeout.models.records import MalformedRecordError, parse_record
 from closeout.models.records import RecordSummary as RecordSummary  # read from here
 from closeout.project import Project
-
-INDEX_FILE = ".index.json"
-INDEX_VERSION = 3  # 3: records that do not fit their model are unreadable; inputs flat
-
+from closeout.signing import Keyring, keyring_from_env
+from closeout.trust.index import INDEX_FILE as INDEX_FILE
+from closeout.trust.ledger import IncidentEvidence
+from closeout.trust.read import read_incident
 
 # --------------------------------------------------------------------------- incidents
 
@@ -93,10 +86,16 @@ def scan_scenarios(project: Project, incident: str) -> list[ScenarioInfo]:
 
 
 def _scenario_info(project: Project, path: Path) -> ScenarioInfo:
+    broken = ScenarioInfo(path.stem, "", project.display(path), False, False, broken=True)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return broken  # a FIFO would block the reader; the loader names it when run
+    except OSError:
+        return broken
     try:
         raw, _ = read_raw(path, project.display(path))
     except CloseoutError:
-        return ScenarioInfo(path.stem, "", project.display(path), False, False, broken=True)
+        return broken
     tags = raw.get("tags") if isinstance(raw.get("tags"), list) else []
     return ScenarioInfo(
         name=str(raw.get("name") or path.stem),
@@ -135,13 +134,15 @@ def evidence_dir(project: Project, incident: str) -> Path:
     return project.reports_dir / incident / "evidence"
 
 
-def record_files(folder: Path) -> list[os.DirEntry[str]]:
-    """Record files, skipping the index and temporary files of writers in progress."""
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return []
-    return [e for e in entries if e.name.endswith(".json") and not e.name.startswith(".")]
+def read_evidence(project: Project, incident: str, keys: Keyring | None = None) -> IncidentEvidence:
+    """The incident's evidence, decided now under ``keys`` (default: from the environment)."""
+    keys = keys if keys is not None else keyring_from_env(project)
+    return read_incident(evidence_dir(project, incident), incident, keys, utc_now())
+
+
+def load_summaries(project: Project, incident: str) -> list[RecordSummary]:
+    """Every record of an incident that counts, summarized, oldest first."""
+    return read_evidence(project, incident).accepted
 
 
 def summarize(name: str, raw: object) -> RecordSummary:
@@ -150,69 +151,6 @@ def summarize(name: str, raw: object) -> RecordSummary:
         return parse_record(raw).summary(name)
     except MalformedRecordError:
         return RecordSummary.unreadable(name)
-
-
-def load_summaries(project: Project, incident: str) -> list[RecordSummary]:
-    """Every record of an incident, summarized, oldest first; refreshes the cache."""
-    folder = evidence_dir(project, incident)
-    entries = record_files(folder)
-    cached = _read_index(folder)
-    summaries: list[RecordSummary] = []
-    fresh: dict[str, Any] = {}
-    changed = False
-    for entry in entries:
-        stat = entry.stat()
-        key = [stat.st_size, stat.st_mtime_ns]
-        hit = cached.get(entry.name)
-        summary = _cached_summary(hit, key)
-        if summary is None:
-            summary = _read_summary(Path(entry.path), entry.name)
-            hit = {"key": key, "summary": summary.model_dump(mode="json", exclude_unset=True)}
-            changed = True
-        fresh[entry.name] = hit
-        summaries.append(summary)
-    if changed or len(fresh) != len(cached):
-        _write_index(folder, fresh)
-    summaries.sort(key=lambda s: s.order)
-    return summaries
-
-
-def _cached_summary(hit: Any, key: list[int]) -> RecordSummary | None:
-    if not isinstance(hit, dict) or hit.get("key") != key:
-        return None
-    try:
-        return RecordSummary.model_validate(hit.get("summary"))
-    except ValidationError:
-        return None
-
-
-def _read_summary(path: Path, name: str) -> RecordSummary:
-    try:
-        return summarize(name, parse_json(path.read_bytes()))
-    except (OSError, ValueError):
-        return RecordSummary.unreadable(name)
-
-
-def _read_index(folder: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((folder / INDEX_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION:
-        return {}
-    records = data.get("records")
-    return records if isinstance(records, dict) else {}
-
-
-def _write_index(folder: Path, records: dict[str, Any]) -> None:
-    """Best effort: a cache that cannot be written is simply rebuilt next time."""
-    if not folder.is_dir():
-        return
-    text = json.dumps({"version": INDEX_VERSION, "records": records}, separators=(",", ":"))
-    try:
-        write_text(folder / INDEX_FILE, text, durable=False)
-    except OSError:
-        return
 
 
 def incidents_with_evidence(project: Project) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +178,51 @@ def test_light_commands_never_import_heavy_libraries(argv: list[str]) -> None:
     }
     assert loaded, done.stderr[-500:]
     assert not loaded & {"evidently", "pandas", "scipy", "hypothesis", "sklearn", "numpy", "pytest"}
+
+
+@pytest.mark.parametrize(
+    ("root", "problem"),
+    [("does/not/exist", "no such folder"), ("pyproject.toml", "is not a folder")],
+)
+def test_closeout_root_pointing_nowhere_is_a_usage_error(
+    project_dir: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    root: str,
+    problem: str,
+) -> None:
+    monkeypatch.setenv("CLOSEOUT_ROOT", root)
+    code, out, err = cli(capsys, "status")
+    assert (code, out, err) == (2, "", f"closeout: CLOSEOUT_ROOT={root}: {problem}\n")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["close", "INC-1", "A1", "--by", ""],
+        ["close", "INC-1", "A1", "--by", "   "],
+        ["waive", "INC-1", "A1", "--by", "", "--reason", "org change"],
+        ["waive", "INC-1", "A1", "--by", "cto", "--reason", " "],
+    ],
+)
+def test_blank_names_and_reasons_are_refused(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    _, err = capsys.readouterr()
+    assert caught.value.code == 2
+    assert re.search(r"error: argument --(by|reason): must not be empty$", err.strip()), err
+    assert not (project_dir / "reports").exists()
+
+
+def test_an_os_error_is_a_usage_error_naming_the_file(
+    project_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied", str(project_dir / "scenarios"))
+
+    monkeypatch.setattr("closeout.cli.scenarios.lint", refuse)
+    code, out, err = cli(capsys, "lint")
+    assert (code, out) == (2, "")
+    assert err == f"closeout: {project_dir / 'scenarios'}: Permission denied\n"

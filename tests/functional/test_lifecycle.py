@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,8 +15,10 @@ from tests.conftest import POSTMORTEM, SCENARIO, Write
 
 from closeout._time import utc_now
 from closeout.cli import main
+from closeout.evidence import build, envelope, write_record
 from closeout.lifecycle import Archive, close_in
 from closeout.models.canonical import signature_ok
+from closeout.models.records import ClosureRecord, WaiverRecord
 from closeout.project import load_project
 from closeout.verify import verify_in
 
@@ -243,7 +249,159 @@ def test_require_signed_uses_the_archives_key(
     cli(capsys, "run", "INC-1")
     project = load_project()
     refused = close_in(Archive(project, key="other"), "INC-1", "A1", "sam", None)
-    assert not refused.done and "unsigned or badly signed run" in refused.reasons[0]
+    assert not refused.done and refused.reasons[0] == "a1: no run yet"
+    assert any(
+        r.startswith("counts for nothing: ") and "bad signature" in r for r in refused.reasons
+    )
     assert verify_in(Archive(project)).findings == []
     [finding] = verify_in(Archive(project, key="other")).findings
     assert finding.problem == "bad signature"
+
+
+# --------------------------------------------------------------------------- issue 11 findings
+
+
+def test_close_rechecks_the_runs_it_rests_on_whatever_the_index_says(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B2: a run altered after `status` cached it is never closed on."""
+    cli(capsys, "run", "INC-1")
+    assert status(capsys)["A1"] == "verified"  # the index now holds the run as sound
+    [run_file] = list((two_actions / "reports/INC-1/evidence").glob("[!.]*.json"))
+    before = run_file.stat()
+    run_file.write_bytes(run_file.read_bytes().replace(b'"manual"', b'"gate"  '))
+    os.utime(run_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run_file.stat().st_size == before.st_size
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "a1: no run yet" in out
+    assert f"counts for nothing: {run_file.name}: sha256 does not match" in out
+    assert evidence(two_actions, "closure") == []
+
+
+def test_an_unsigned_closure_counts_for_nothing_where_signing_is_required(
+    two_actions: Path,
+    write: Write,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """B3: state and gate trusted unsigned closure and waiver records."""
+    write("scenarios/INC-1/a1.yaml", SCENARIO.replace("tags: [regression]\n", ""))
+    (two_actions / "pyproject.toml").write_text("[tool.closeout]\nrequire_signed = true\n")
+    monkeypatch.setenv("CLOSEOUT_SIGNING_KEY", "s3cret")
+    cli(capsys, "run", "INC-1")
+    project = load_project()
+    assert close_in(Archive(project, key=""), "INC-1", "A1", "mallory", None).done is False
+    unsigned = Archive(project, key="")  # writes unsigned: like a hand-made closure
+    fields = unsigned.envelope("closure", "INC-1", "A1")
+    run_sha = evidence(two_actions, "run")[0]["sha256"]
+    fields |= {"by": "mallory", "note": None, "runs": [run_sha]}
+    unsigned.write(build(ClosureRecord, fields), "closure-A1")
+    fields = unsigned.envelope("waiver", "INC-1", "A2") | {"by": "mallory", "reason": "x"}
+    unsigned.write(build(WaiverRecord, fields), "waiver-A2")
+    assert status(capsys) == {"A1": "verified", "A2": "open"}
+    code, out = cli(capsys, "gate")
+    assert code == 0 and "nothing to gate" in out
+    code, out = cli(capsys, "verify")
+    assert code == 1 and out.count("unsigned record (require_signed is set)") == 2
+
+
+def test_require_signed_without_a_key_makes_verify_fail_naming_the_key(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B5: verify was silent while close refused."""
+    (two_actions / "pyproject.toml").write_text("[tool.closeout]\nrequire_signed = true\n")
+    code, out = cli(capsys, "verify")
+    assert code == 1
+    assert "pyproject.toml:2: require_signed is set, but no key can check a signature" in out
+    assert "CLOSEOUT_SIGNING_KEY" in out
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "no key can check a signature" in out
+
+
+@pytest.mark.parametrize("command", ["gate", "recur"])
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('[tool.closeout]\nscenarios = "scenaros"\n', "no scenarios folder: scenaros does not"),
+        ('[tool.closeout]\nscenarios = "reports"\n', "no incident in reports"),
+    ],
+)
+def test_gate_and_recur_over_no_scenario_are_usage_errors(
+    two_actions: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    config: str,
+    message: str,
+) -> None:
+    """B8: a typo in `scenarios` turned the CI gate green."""
+    (two_actions / "reports").mkdir()
+    (two_actions / "pyproject.toml").write_text(config)
+    code, out = cli(capsys, command)
+    assert code == 2 and message in out
+
+
+def test_two_scenarios_with_one_name_never_let_the_failing_one_be_closed(
+    two_actions: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B9: the passing twin's run made the failing one look verified.
+
+    (The loader now refuses to run twins; these runs were recorded before the copy got the
+    same name, or by an older closeout.)
+    """
+    copy = write(
+        "scenarios/INC-1/a1-copy.yaml", BROKEN_FIX.replace("action: A1", "name: a1\naction: A1")
+    )
+    project = load_project()
+    for path, verdict in ((copy, "fail"), (two_actions / "scenarios/INC-1/a1.yaml", "pass")):
+        record = envelope(project, "run", "INC-1", "A1")
+        shown = project.display(path)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        record |= {
+            "scenario": "a1",
+            "kind": "threshold",
+            "verdict": verdict,
+            "before_verdict": "fail",
+            "discriminating": verdict == "pass",
+            "inputs": {"scenario": {"path": shown, "sha256": digest}, "files": {}, "code": {}},
+        }
+        write_record(project, record, "a1")  # the passing twin is written last
+    code, out = cli(capsys, "close", "INC-1", "A1", "--by", "sam")
+    assert code == 1 and "the name 'a1' is also used by scenarios/INC-1/a1" in out
+    assert "latest run is fail" in out
+    assert status(capsys)["A1"] == "failing"
+    assert evidence(two_actions, "closure") == []
+
+
+def test_four_simultaneous_closes_write_one_closure(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """B28: each took the state before any closure existed and wrote its own."""
+    cli(capsys, "run", "INC-1")
+    closers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "closeout", "close", "INC-1", "A1", "--by", f"p{n}"],
+            cwd=two_actions,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    outputs = [c.communicate(timeout=120)[0] for c in closers]
+    assert [c.returncode for c in closers] == [0, 0, 0, 0], outputs
+    assert len(evidence(two_actions, "closure")) == 1
+    assert sum("already closed" in out for out in outputs) == 3
+
+
+def test_status_says_which_evidence_counts_for_nothing(
+    two_actions: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(capsys, "run", "INC-1")
+    [run_file] = list((two_actions / "reports/INC-1/evidence").glob("[!.]*.json"))
+    run_file.write_text(run_file.read_text().replace('"pass"', '"fail"', 1))
+    code = main(["status"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "A1" in out
+    assert (
+        "INC-1: 1 record(s) count for nothing in its evidence: see `closeout verify INC-1`" in err
+    )

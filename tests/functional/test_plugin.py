@@ -28,7 +28,13 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
+# pytester's in-process runs forget the modules imported during a run, but numpy (which a
+# scenario run loads) and PyYAML's C extension cannot be imported a second time in one
+# process: load them once, for the whole session, here.
+import numpy  # noqa: F401
 import pytest
+import rfc8785
+import yaml  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -167,8 +173,9 @@ def records(pytester: pytest.Pytester, incident: str = INCIDENT) -> list[dict]:
 
 
 def canonical(record: dict) -> bytes:
+    """SPEC §15: a new record's canonical bytes are RFC 8785 (the rfc8785 package, as oracle)."""
     body = {k: v for k, v in record.items() if k not in ("sha256", "signature")}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return rfc8785.dumps(body)
 
 
 def collected_ids(result: pytest.RunResult) -> list[str]:
@@ -372,7 +379,7 @@ def test_each_run_writes_exactly_one_sealed_record_with_the_spec_fields(
     record = json.loads(files[0].read_text(encoding="utf-8"))
 
     assert set(record) >= REQUIRED_FIELDS, REQUIRED_FIELDS - set(record)
-    assert record["schema"] == 1
+    assert record["schema"] == 2
     assert record["type"] == "run"
     assert uuid.UUID(record["id"]).version == 4
     assert files[0].name.split("-")[-1] == record["id"].replace("-", "")[:8] + ".json"
@@ -690,3 +697,55 @@ def test_a_marked_test_loads_the_core_and_records_evidence_in_a_subprocess(
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     assert [(r["kind"], r["verdict"]) for r in records(pytester)] == [("pytest", "pass")]
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_bad_trigger_in_the_environment_is_one_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, workers: list[str]
+) -> None:
+    make_project(pytester, {"fires.yaml": GOOD, "quiet.yaml": QUIET})
+    monkeypatch.setenv("CLOSEOUT_TRIGGER", "nightly")
+    result = pytester.runpytest_subprocess(*workers, "-p", "no:cacheprovider")
+    text = "\n".join(result.outlines + result.errlines)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert text.count("CLOSEOUT_TRIGGER='nightly': must be one of manual, ci, gate, scheduled") == 1
+    assert "INTERNALERROR" not in text and "Traceback" not in text
+    assert evidence_files(pytester) == []
+
+
+def test_without_evidence_the_trigger_is_not_needed(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(pytester, {"fires.yaml": GOOD})
+    monkeypatch.setenv("CLOSEOUT_TRIGGER", "nightly")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--closeout-no-evidence")
+    result.assert_outcomes(passed=1)
+
+
+def test_two_scenarios_with_one_name_both_error_naming_each_other(
+    pytester: pytest.Pytester,
+) -> None:
+    make_project(pytester, {"fires.yaml": GOOD, "copy.yaml": "name: fires\n" + QUIET})
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--closeout-no-evidence")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*scenarios/INC-1/copy.yaml:1: name: scenario name 'fires' is also used by "
+            "scenarios/INC-1/fires.yaml:1*",
+            "*scenarios/INC-1/fires.yaml:1: name: scenario name 'fires' is also used by "
+            "scenarios/INC-1/copy.yaml:1*",
+        ],
+        consecutive=False,
+    )
+
+
+def test_closeout_root_pointing_nowhere_is_a_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_project(pytester, {"fires.yaml": GOOD})
+    monkeypatch.setenv("CLOSEOUT_ROOT", str(pytester.path / "elsewhere"))
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"CLOSEOUT_ROOT={pytester.path / 'elsewhere'}: no such folder" in "\n".join(
+        result.errlines
+    )

@@ -434,3 +434,116 @@ def test_the_checks_themselves_see_errors_and_blank_screenshots(
     assert any("Content Security Policy" in p for p in problems), problems
     colours, share = png_colours(browser.screenshot("#blank"))
     assert (colours, share) == (1, 0.0)
+
+
+# --------------------------------------------------------------------------- causal diagram
+
+
+def _forty_node_incident(root: Path, incident: str) -> None:
+    """6 evidence, 8 hypotheses (3 refuted), 6 root causes, 10 actions, 10 scenarios."""
+    causes = "".join(
+        f"  - {{id: RC{i}, category: data, description: 'cause {i}: the feed changed units "
+        f"without notice and nothing downstream checked it', level: systemic, evidence: [E{i}]}}\n"
+        for i in range(1, 7)
+    )
+    actions = "".join(
+        f"  - id: A{i}\n    title: Action {i} adds a check on the feed before the model reads it\n"
+        f"    type: detect\n    owner: team-{i}\n    due: 2099-01-01\n"
+        f"    addresses: [RC{(i - 1) % 6 + 1}]\n    success_criteria: fires on a replay\n"
+        for i in range(1, 11)
+    )
+    evidence = "".join(
+        f"  - {{id: E{i}, kind: dashboard, title: 'Panel {i} of the scoring service', team: ml}}\n"
+        for i in range(1, 7)
+    )
+    hypotheses = "".join(
+        f"  - {{id: H{i}, statement: 'hypothesis {i}: a long statement about what broke and "
+        f"why it stayed silent', status: {'refuted' if i % 3 == 0 else 'confirmed'}, "
+        f"supporting: [E{(i - 1) % 6 + 1}], root_causes: [RC{(i - 1) % 6 + 1}]}}\n"
+        for i in range(1, 9)
+    )
+    head = POSTMORTEM.split("root_causes:")[0].replace("id: INC-1", f"id: {incident}")
+    text = (
+        head
+        + "root_causes:\n"
+        + causes
+        + "actions:\n"
+        + actions
+        + "evidence:\n"
+        + evidence
+        + "hypotheses:\n"
+        + hypotheses
+    )
+    _write(root, f"scenarios/{incident}/postmortem.yaml", text)
+    for i in range(1, 11):
+        scenario = SCENARIO.replace("action: A1", f"action: A{i}")
+        _write(root, f"scenarios/{incident}/a{i}.yaml", scenario)
+
+
+@pytest.fixture(scope="module")
+def causal_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """INC-4 laid out by Graphviz, INC-5 drawn by the fallback (no dot on PATH)."""
+    root = tmp_path_factory.mktemp("causal")
+    _write(root, "pyproject.toml", "[tool.closeout]\n")
+    for incident in ("INC-4", "INC-5"):
+        _forty_node_incident(root, incident)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLOSEOUT_ROOT", str(root))
+        patch.setenv("PATH", "")
+        assert main(["report", "INC-5"]) == 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLOSEOUT_ROOT", str(root))
+        assert main(["report", "INC-4"]) == 0
+    return root
+
+
+@pytest.mark.parametrize("incident", ["INC-4", "INC-5"], ids=["graphviz", "fallback"])
+def test_a_forty_node_causal_diagram_renders_readably(
+    causal_archive: Path, browser: DevTools, incident: str
+) -> None:
+    if shutil.which("dot") is None and os.environ.get("CI", "").lower() == "true":
+        pytest.fail("CI=true but no dot binary: install the Debian package graphviz")
+    page = causal_archive / "reports" / incident / "index.html"
+    assert ("simple column layout" in page.read_text()) == (incident == "INC-5")
+    browser.open(page.as_uri())
+    facts = browser.evaluate(
+        """(() => {
+          const svg = document.querySelector('figure.chart svg.causal');
+          const box = svg.getBoundingClientRect();
+          const main = document.querySelector('main').getBoundingClientRect();
+          const nodes = Array.from(svg.querySelectorAll('g[class*="causal-"]'))
+            .map(g => g.getBoundingClientRect()).map(r => [r.left, r.top, r.right, r.bottom]);
+          const heights = Array.from(svg.querySelectorAll('text'))
+            .filter(t => t.textContent.trim()).map(t => t.getBoundingClientRect().height);
+          const spill = Array.from(svg.querySelectorAll('g[class*="causal-"]')).map(g => {
+            const shape = g.querySelector('rect, path, polygon').getBoundingClientRect();
+            return Math.max(...Array.from(g.querySelectorAll('text'))
+              .map(t => t.getBoundingClientRect()).map(r => r.right - shape.right));
+          });
+          const struck = Array.from(svg.querySelectorAll('text'))
+            .filter(t => getComputedStyle(t).textDecorationLine.includes('line-through'))
+            .map(t => t.textContent);
+          return {width: box.width, natural: svg.width.baseVal.value, right: box.right,
+                  mainRight: main.right, nodes, spill: Math.max(...spill), minHeight: Math.min(...heights), struck,
+                  links: Array.from(svg.querySelectorAll('a')).map(a => a.getAttribute('href'))};
+        })()"""
+    )
+    assert len(facts["nodes"]) == 40
+    # Shown at its natural size (not shrunk to fit) and inside the page's column.
+    assert facts["width"] == pytest.approx(facts["natural"], abs=1)
+    assert facts["right"] <= facts["mainRight"]
+    assert facts["minHeight"] >= 11, facts["minHeight"]  # 12 px labels, not scaled down
+    assert facts["spill"] <= 0.5, facts["spill"]  # every label inside its box
+    for i, a in enumerate(facts["nodes"]):
+        for b in facts["nodes"][i + 1 :]:
+            overlap_x = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_y = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_x <= 0.5 or overlap_y <= 0.5, (a, b)
+    # Struck through: every label line of the refuted H3 and H6, and nothing else.
+    struck = " ".join(facts["struck"])
+    shown = [n for n in range(1, 9) if f"hypothesis {n}:" in struck]
+    assert shown == [3, 6], facts["struck"]
+    assert sorted(facts["links"]) == sorted(f"#action-A{i}" for i in range(1, 11))
+    colours, share = png_colours(browser.screenshot("figure.chart svg.causal"))
+    assert colours >= 6 and share > 0.05, (colours, share)
+    assert browser.problems() == []

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,7 @@ from typing import Any
 import pytest
 from tests.conftest import POSTMORTEM, SCENARIO, Write
 
+from closeout import _io as io_module
 from closeout import evidence
 from closeout.cli import main
 from closeout.project import load_project
@@ -252,12 +258,23 @@ def test_search_in_a_real_subprocess_imports_no_pydantic(archive: Path) -> None:
 # --------------------------------------------------------------------------- metrics
 
 
-def record_at(moment: str, kind: str, incident: str, action: str, **fields: Any) -> None:
+def record_at(moment: str, record_type: str, incident: str, action: str, **fields: Any) -> str:
+    """Write a record stamped ``moment``; its sha256 (what closures and recurrences name)."""
     project = load_project()
-    built = evidence.envelope(project, kind, incident, action)
+    built = evidence.envelope(project, record_type, incident, action)
     built.update(evidence.timestamps(datetime.fromisoformat(moment).astimezone(UTC)))
     built.update(fields)
-    evidence.write_record(project, built, f"{kind}-{action}")
+    path = evidence.write_record(project, built, f"{record_type}-{action}")
+    return str(json.loads(path.read_text(encoding="utf-8"))["sha256"])
+
+
+def closed_at(moment: str, incident: str, action: str, by: str) -> None:
+    """A closure at ``moment`` resting on a passing run of the action just before it (SPEC
+    §15: a closure that rests on no run counts for nothing)."""
+    run = record_at(
+        moment, "run", incident, action, scenario="a1", kind="threshold", verdict="pass"
+    )
+    record_at(moment, "closure", incident, action, by=by, note=None, runs=[run])
 
 
 @pytest.fixture
@@ -300,9 +317,18 @@ def timed_archive(project_dir: Path, write: Write) -> Path:
             },
         ),
     )
-    record_at("2025-07-03T02:00:00+00:00", "closure", "INC-1", "A1", by="sam", note=None, runs=[])
-    record_at("2025-08-01T00:00:00+00:00", "recurrence", "INC-1", "A1", run="", scenario="a1")
-    record_at("2025-10-09T10:20:00+00:00", "closure", "INC-2", "A1", by="kim", note=None, runs=[])
+    closed_at("2025-07-03T02:00:00+00:00", "INC-1", "A1", by="sam")
+    failed = record_at(
+        "2025-08-01T00:00:00+00:00",
+        "run",
+        "INC-1",
+        "A1",
+        scenario="a1",
+        kind="threshold",
+        verdict="fail",
+    )
+    record_at("2025-08-01T00:00:00+00:00", "recurrence", "INC-1", "A1", run=failed, scenario="a1")
+    closed_at("2025-10-09T10:20:00+00:00", "INC-2", "A1", by="kim")
     return project_dir
 
 
@@ -382,3 +408,138 @@ def test_reporting_one_incident_renders_it_and_any_page_still_missing(
     code, out, _ = cli(capsys, "report", "INC-1", "--json")
     assert json.loads(out)["written"] == ["reports/INC-1/postmortem.md", "reports/INC-1/index.html"]
     assert json.loads(out)["incidents"] == 2
+
+
+BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "A1 \u202efdp.exe" reads as "A1 exe.pdf"
+
+
+def test_bidirectional_overrides_are_written_visibly_in_every_page(
+    project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM.replace(
+            "title: Error rate alert missed an outage",
+            f"title: Error rate alert missed an outage {BIDI}evil\u2066x\u2069",
+        ),
+    )
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    code, out, err = cli(capsys, "report")
+    assert (code, err) == (0, ""), out
+    pages = [
+        *sorted((project_dir / "reports").rglob("*.md")),
+        *(project_dir / "reports").rglob("*.html"),
+    ]
+    assert len(pages) >= 3
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        found = [
+            c
+            for c in (
+                "\u202a",
+                "\u202b",
+                "\u202c",
+                "\u202d",
+                BIDI,
+                "\u2066",
+                "\u2067",
+                "\u2068",
+                "\u2069",
+            )
+            if c in text
+        ]
+        assert not found, f"{page.name} holds {found}"
+        assert "\\u202eevil\\u2066x\\u2069" in text, page.name
+
+
+def test_a_full_disk_is_a_usage_error_naming_the_file(
+    project_dir: Path,
+    write: Write,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+
+    def full(path: Path, data: bytes, **options: Any) -> None:
+        raise io_module.AtomicWriteError("write", OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(io_module, "write_bytes", full)
+    code, out, err = cli(capsys, "report")
+    assert code == 2, out + err
+    target = project_dir / "reports/INC-1/postmortem.md"
+    assert err == f"closeout: {target}: cannot write: No space left on device\n"
+    assert "Traceback" not in out + err
+
+
+def test_a_symbolic_link_loop_in_the_scenarios_folder_does_not_stop_the_report(
+    project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    (project_dir / "scenarios/loop-a").symlink_to("loop-b")
+    (project_dir / "scenarios/loop-b").symlink_to("loop-a")
+    code, out, err = cli(capsys, "report")
+    assert "Traceback" not in out + err and code == 2, out + err
+    assert "closeout: scenarios/loop-a: cannot read: Too many levels of symbolic links" in err
+    assert (project_dir / "reports/INC-1/index.html").is_file()
+
+
+def test_a_postmortem_that_is_a_folder_is_named_and_the_others_rendered(
+    project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("scenarios/INC-2/postmortem.yaml/README.txt", "unpacked by an archive tool\n")
+    code, _, err = cli(capsys, "report")
+    assert code == 2
+    assert "scenarios/INC-2/postmortem.yaml" in err and "directory" in err, err
+    assert (project_dir / "reports/INC-1/index.html").is_file()
+
+
+def _as_nobody(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as an ordinary user: root reads and writes through any permission bits."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    command = [*(prefix if os.geteuid() == 0 else []), sys.executable, "-m", "closeout", *args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSEOUT_")}
+    return subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture
+def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """INC-1 and INC-2 in a folder an unprivileged user can read (pytest's own is 0700)."""
+    root = Path(tempfile.mkdtemp(prefix="closeout-perm-"))
+    try:
+        (root / "pyproject.toml").write_text("[tool.closeout]\n")
+        for ident in ("INC-1", "INC-2"):
+            (root / "scenarios" / ident).mkdir(parents=True)
+            (root / "scenarios" / ident / "postmortem.yaml").write_text(postmortem(ident))
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        yield root
+    finally:
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755) if path.is_dir() else None
+        shutil.rmtree(root)
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None, reason="setpriv")
+def test_an_unreadable_incident_folder_is_named_and_the_others_rendered(
+    shared_project: Path,
+) -> None:
+    (shared_project / "reports").mkdir(mode=0o777)
+    (shared_project / "reports").chmod(0o777)
+    (shared_project / "scenarios/INC-2").chmod(0o000)
+    done = _as_nobody(shared_project, "report")
+    assert "Traceback" not in done.stdout + done.stderr, done.stderr
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "closeout: scenarios/INC-2: cannot read: Permission denied; left out" in done.stderr
+    assert (shared_project / "reports/INC-1/index.html").is_file()
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and shutil.which("setpriv") is None, reason="setpriv")
+def test_a_read_only_reports_folder_is_a_usage_error(shared_project: Path) -> None:
+    (shared_project / "reports").mkdir()
+    (shared_project / "reports").chmod(0o555)
+    done = _as_nobody(shared_project, "report")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert re.search(
+        r"^closeout: .*/reports/INC-1/\S+: cannot write: Permission denied$", done.stderr, re.M
+    ), done.stderr

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import statistics
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from closeout.callables import call_subject, check_ref, load_callable, parse_ref
+from closeout.callables import call_subject, check_ref, load_callable, parse_ref, shadows_stdlib
 from closeout.errors import DataError, SubjectError
 from closeout.project import Project
+
+
+@pytest.fixture(autouse=True)
+def _forget_imported_project_modules(tmp_path: Path) -> Iterator[None]:
+    """Each test's project is a new folder: its modules must not outlive the test."""
+    yield
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(tmp_path)):
+            del sys.modules[name]
 
 
 @pytest.fixture
@@ -80,3 +92,88 @@ def test_exception_in_user_code_keeps_only_user_frames(project: Project) -> None
         call_subject(function, None)
     text = caught.value.traceback_text
     assert "features.py" in text and "callables.py" not in text
+
+
+def test_sys_exit_in_user_code_is_a_subject_error_with_its_traceback(project: Project) -> None:
+    def leave(df: object) -> None:
+        sys.exit(3)
+
+    with pytest.raises(SubjectError, match="raised SystemExit: 3") as caught:
+        call_subject(leave, None)
+    assert "sys.exit(3)" in caught.value.traceback_text
+
+
+def test_pytest_fail_in_user_code_is_a_subject_error(project: Project) -> None:
+    def give_up(df: object) -> None:
+        pytest.fail("not implemented")
+
+    with pytest.raises(SubjectError, match="not implemented"):
+        call_subject(give_up, None)
+
+
+def test_ctrl_c_in_user_code_goes_through(project: Project) -> None:
+    def interrupted(df: object) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        call_subject(interrupted, None)
+
+
+def test_a_module_calling_sys_exit_at_import_is_an_error(project: Project) -> None:
+    (project.root / "src" / "pipeline" / "leaves.py").write_text("import sys\nsys.exit(2)\n")
+    with pytest.raises(DataError, match=r"importing src/pipeline/leaves.py raised SystemExit\(2\)"):
+        load_callable("pipeline.leaves:anything", project)
+
+
+def test_a_project_module_shadowed_by_the_standard_library_is_refused(project: Project) -> None:
+    (project.root / "src" / "statistics.py").write_text("def mean(df):\n    return 'project'\n")
+    assert statistics.__file__  # the standard library's module is loaded, as it usually is
+    with pytest.raises(DataError) as caught:
+        load_callable("statistics:mean", project)
+    assert str(caught.value) == (
+        f"statistics:mean: Python imported 'statistics' from {statistics.__file__} "
+        "(the standard library), not src/statistics.py: rename src/statistics.py so that "
+        "its name is not taken"
+    )
+
+
+def test_a_module_already_imported_from_another_folder_is_refused(
+    project: Project, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other = tmp_path_factory.mktemp("other") / "pipeline"
+    other.mkdir()
+    (other / "__init__.py").write_text("")
+    (other / "features.py").write_text("def normalize_income(df):\n    return 'stale copy'\n")
+    sys.path.insert(0, str(other.parent))
+    try:
+        __import__("pipeline.features")
+    finally:
+        sys.path.remove(str(other.parent))
+        with_stale = dict(sys.modules)
+    try:
+        with pytest.raises(DataError, match=r"from .*other.*/pipeline/features.py \(elsewhere\)"):
+            load_callable("pipeline.features:normalize_income", project)
+    finally:
+        for name in ("pipeline", "pipeline.features"):
+            if name in with_stale:
+                sys.modules.pop(name, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "shadows"),
+    [
+        ("statistics:mean", True),
+        ("json.decoder:x", True),
+        ("pipeline.json:x", False),
+        ("a.py:f", False),
+    ],
+)
+def test_shadowing_is_judged_on_the_top_level_name(text: str, shadows: bool) -> None:
+    assert shadows_stdlib(parse_ref(text)) is shadows
+
+
+def test_a_file_reference_to_a_folder_says_it_is_a_folder(project: Project) -> None:
+    (project.root / "tests" / "checks.py").mkdir()
+    assert check_ref("tests/checks.py:income_ok", project) == (
+        "tests/checks.py:income_ok: file 'tests/checks.py' is a directory, not a Python file"
+    )

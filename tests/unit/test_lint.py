@@ -7,8 +7,11 @@ from pathlib import Path
 
 from tests.conftest import POSTMORTEM, SCENARIO, Write
 
+from closeout import evidence, lifecycle
 from closeout.lint import lint
+from closeout.loader import load_scenario
 from closeout.project import load_project
+from closeout.runner import run_loaded
 
 
 def messages(project_dir: Path, today: date = date(2026, 1, 1)) -> list[str]:
@@ -64,13 +67,44 @@ def test_a_stray_yaml_file_in_the_scenarios_root_does_not_hide_the_incidents(
 def test_no_past_due_warning_once_the_action_is_closed_by_a_record(
     project_dir: Path, write: Write
 ) -> None:
-    from closeout import evidence
-
     write(
         "scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("due: 2099-01-01", "due: 2020-01-01")
     )
-    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    path = write("scenarios/INC-1/a1.yaml", SCENARIO)
     assert any("was due" in m for m in messages(project_dir))
     project = load_project()
-    evidence.write_record(project, evidence.envelope(project, "closure", "INC-1", "A1"), "c")
+    run = run_loaded(load_scenario(project, path), project, artifacts=False)
+    evidence.write_record(project, evidence.run_record(run, project, "manual"), "a1")
+    assert lifecycle.close(project, "INC-1", "A1", "sam", None).done
     assert not any("was due" in m for m in messages(project_dir))
+
+
+SYNTHETIC = """\
+action: A1
+kind: synthetic
+function: "statistics:normalize"
+columns:
+  income: {dtype: float, min: 0, max: 10}
+rows: {min: 1, max: 5}
+examples: 5
+properties:
+  - row_count: preserved
+"""
+
+
+def test_a_callable_module_named_like_the_standard_library_is_a_warning(
+    project_dir: Path, write: Write
+) -> None:
+    write("src/statistics.py", "def normalize(df):\n    return df\n")
+    write("scenarios/INC-1/a1.yaml", SYNTHETIC)
+    assert messages(project_dir) == [
+        "scenarios/INC-1/a1.yaml:3: warning: module 'statistics' (src/statistics.py) has the name "
+        "of the standard-library module 'statistics', which Python imports instead of it when "
+        "already loaded: rename it"
+    ]
+
+
+def test_a_callable_module_with_its_own_name_is_no_warning(project_dir: Path, write: Write) -> None:
+    write("src/incomes.py", "def normalize(df):\n    return df\n")
+    write("scenarios/INC-1/a1.yaml", SYNTHETIC.replace("statistics:", "incomes:"))
+    assert messages(project_dir) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,80 @@ def test_seed_defaults_to_a_stable_hash_of_the_name() -> None:
     expected = int.from_bytes(hashlib.sha256(b"a1-income").digest()[:4], "big")
     assert model.effective_seed("a1-income") == expected
     assert ScenarioBase(action="A1", kind="x", seed=7).effective_seed("a1-income") == 7
+
+
+def test_two_scenarios_with_one_name_are_both_refused_each_naming_the_other(
+    project_dir: Path, write: Write
+) -> None:
+    first = write("scenarios/INC-1/a1.yaml", SCENARIO)
+    second = write("scenarios/INC-1/copy.yaml", "# copied from a1.yaml\nname: a1\n" + SCENARIO)
+    assert problems_of(first) == [
+        "scenarios/INC-1/a1.yaml:1: name: scenario name 'a1' is also used by "
+        "scenarios/INC-1/copy.yaml:2: names must be unique within an incident"
+    ]
+    assert problems_of(second) == [
+        "scenarios/INC-1/copy.yaml:2: name: scenario name 'a1' is also used by "
+        "scenarios/INC-1/a1.yaml:1: names must be unique within an incident"
+    ]
+
+
+def test_the_same_name_in_another_incident_is_fine(project_dir: Path, write: Write) -> None:
+    write("scenarios/INC-2/postmortem.yaml", POSTMORTEM.replace("id: INC-1", "id: INC-2"))
+    write("scenarios/INC-2/a1.yaml", SCENARIO)
+    assert load_scenario(load_project(), write("scenarios/INC-1/a1.yaml", SCENARIO)).name == "a1"
+
+
+def test_a_broken_sibling_is_not_a_name_clash(project_dir: Path, write: Write) -> None:
+    write("scenarios/INC-1/a2.yaml", "name: [a1\n")
+    assert load_scenario(load_project(), write("scenarios/INC-1/a1.yaml", SCENARIO)).name == "a1"
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [
+        ("20991231", "must be a date like 2099-12-31, got 20991231"),
+        ("0", "must be a date like 2099-12-31, got 0"),  # pydantic alone: 1970-01-01
+        ("2099-12-31T00:00:00Z", "must be a date like 2099-12-31, got '2099-12-31T00:00:00Z'"),
+        ("31.12.2099", "must be a date like 2099-12-31, got '31.12.2099'"),
+        ("2099-02-30", "'2099-02-30' is not a day of the calendar"),
+    ],
+)
+def test_a_due_date_must_be_written_as_a_date(
+    project_dir: Path, write: Write, due: str, message: str
+) -> None:
+    path = write(
+        "scenarios/INC-1/postmortem.yaml", POSTMORTEM.replace("due: 2099-01-01", f"due: {due}")
+    )
+    line = POSTMORTEM.splitlines().index("    due: 2099-01-01") + 1
+    assert problems_of(path) == [
+        f"scenarios/INC-1/postmortem.yaml:{line}: actions[0].due: {message}"
+    ]
+
+
+def test_a_postmortem_that_is_a_directory_is_named_as_such(project_dir: Path, write: Write) -> None:
+    (project_dir / "scenarios/INC-1/postmortem.yaml").unlink()
+    (project_dir / "scenarios/INC-1/postmortem.yaml").mkdir()
+    assert problems_of(write("scenarios/INC-1/a1.yaml", SCENARIO)) == [
+        "scenarios/INC-1/postmortem.yaml:1: is a directory, not a YAML file"
+    ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_like_a_scenario_is_refused_without_reading_it(project_dir: Path) -> None:
+    fifo = project_dir / "scenarios/INC-1/a1.yaml"
+    os.mkfifo(fifo)
+    assert problems_of(fifo) == ["scenarios/INC-1/a1.yaml:1: is a FIFO, not a YAML file"]
+
+
+@pytest.mark.parametrize(
+    ("start", "line_text"),
+    [("0001-01-01T00:00:00+23:59", "out of range"), ("9999-12-31T23:59:59Z", "out of range")],
+)
+def test_a_start_at_the_edge_of_time_is_a_located_error(
+    project_dir: Path, write: Write, start: str, line_text: str
+) -> None:
+    text = SCENARIO.replace("interval: 5m\n", f"interval: 5m\nstart: {start}\n")
+    (problem,) = problems_of(write("scenarios/INC-1/a1.yaml", text))
+    assert (
+        problem.startswith("scenarios/INC-1/a1.yaml:5: start: timestamp") and line_text in problem
+    )

@@ -10,11 +10,13 @@ import pytest
 from closeout._numbers import decode_number, encode_float, encode_nonfinite, is_nonfinite_marker
 from closeout.models.canonical import canonical_bytes, parse_json, render, seal_with
 from closeout.models.records import (
+    CheckpointRecord,
     ClosureRecord,
     Inputs,
     MalformedRecordError,
     Record,
     RecordSummary,
+    ResealRecord,
     RunRecord,
     WaiverRecord,
     parse_record,
@@ -62,7 +64,7 @@ def outcome() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (run(seed="7"), "malformed run record: seed: Input should be a valid integer"),
+        (run(seed=[7]), "malformed run record: seed.int: Input should be a valid integer"),
         (run(vacuous=1), "malformed run record: vacuous: Input should be a valid boolean"),
         (run(verdict="passed"), "malformed run record: verdict: Input should be 'pass', "),
         (run(trigger="nightly"), "malformed run record: trigger: Input should be 'manual', "),
@@ -82,7 +84,10 @@ def test_each_type_has_its_model_and_others_are_envelopes() -> None:
     closure = parse_record({**ENVELOPE, "type": "closure", "by": "sam", "note": None, "runs": []})
     assert isinstance(closure, ClosureRecord) and closure.by == "sam"
     assert isinstance(parse_record({**ENVELOPE, "type": "waiver"}), WaiverRecord)
-    assert type(parse_record({**ENVELOPE, "type": "checkpoint"})) is Record
+    assert isinstance(parse_record({**ENVELOPE, "type": "checkpoint"}), CheckpointRecord)
+    reseal = parse_record({**ENVELOPE, "type": "reseal", "attests": ["ab" * 32]})
+    assert isinstance(reseal, ResealRecord) and reseal.summary("r.json").attests == ("ab" * 32,)
+    assert type(parse_record({**ENVELOPE, "type": "note"})) is Record
 
 
 def test_a_record_with_only_an_envelope_reads_with_defaults() -> None:

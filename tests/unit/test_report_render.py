@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 from closeout.reports import html, markdown
 from closeout.reports.archive import embed_json
@@ -26,6 +28,7 @@ from closeout.reports.document import (
     Text,
     plain,
 )
+from closeout.reports.write import visible_controls, write_text
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)> | *bold* [x](javascript:y) & `t`"
 
@@ -155,3 +158,21 @@ def test_embedded_json_cannot_close_its_script_element() -> None:
     text = embed_json({"title": "</script><script>alert(1)</script> & <!--"})
     assert "<" not in text and ">" not in text and "&" not in text
     assert "\\u003c/script\\u003e" in text
+
+
+BIDI_CONTROLS = [chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))]
+
+
+def test_every_bidirectional_control_is_written_as_its_visible_escape(tmp_path: Path) -> None:
+    text = "A1 " + "".join(f"{c}x" for c in BIDI_CONTROLS) + " \u200fmark stays"
+    write_text(tmp_path / "page.md", text)
+    written = (tmp_path / "page.md").read_text(encoding="utf-8")
+    assert not any(c in written for c in BIDI_CONTROLS)
+    expected = "".join(f"\\u{ord(c):04x}x" for c in BIDI_CONTROLS)
+    assert written == f"A1 {expected} \u200fmark stays"  # a plain RTL mark is text, kept
+
+
+def test_embedded_json_reads_back_the_visible_escape_not_the_control() -> None:
+    text = embed_json({"title": "invoice \u202egnp.exe"})
+    assert json.loads(text) == {"title": "invoice \\u202egnp.exe"}
+    assert "\u202e" not in visible_controls(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -148,7 +149,7 @@ def test_old_evidence_is_stale() -> None:
 
 def test_changed_input_makes_verified_evidence_stale(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("new content")
-    record = run("2026-05-30T00:00:00Z").model_copy(update={"inputs": {"s.yaml": "old"}})
+    record = replace(run("2026-05-30T00:00:00Z"), inputs={"s.yaml": "old"})
     status = status_of([record], tmp=tmp_path)
     assert status.state == "stale"
     assert status.reasons == [f"s1: stale: s.yaml changed since {record.file}"]

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from closeout._time import format_duration_ms, parse_aware, parse_duration_ms
+from closeout._time import format_duration_ms, from_ms, parse_aware, parse_duration_ms
+from closeout.errors import DataError
 
 
 @pytest.mark.parametrize(
@@ -46,3 +47,47 @@ def test_timestamps_need_an_offset_and_come_back_in_utc() -> None:
         parse_aware("2025-07-01T22:00:00")
     with pytest.raises(ValueError, match="ISO 8601"):
         parse_aware("yesterday")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+23:59",  # year 0 once in UTC: beyond what datetime can hold
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:00:00-23:59",
+        "1899-12-31T23:59:59Z",
+        "2200-01-01T00:00:00Z",
+    ],
+)
+def test_timestamps_beyond_the_supported_range_are_refused_without_overflow(text: str) -> None:
+    with pytest.raises(
+        ValueError, match=r"out of range: closeout accepts 1900-01-01 to 2199-12-31"
+    ):
+        parse_aware(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "moment"),
+    [
+        ("1900-01-01T00:00:00Z", datetime(1900, 1, 1, tzinfo=UTC)),
+        ("2199-12-31T23:59:59Z", datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2200-01-01T01:00:00+02:00", datetime(2199, 12, 31, 23, tzinfo=UTC)),
+    ],
+)
+def test_the_ends_of_the_range_are_accepted(text: str, moment: datetime) -> None:
+    assert parse_aware(text) == moment
+
+
+def test_durations_are_capped_at_a_hundred_years() -> None:
+    assert parse_duration_ms("36500d") == 36_500 * 86_400_000
+    with pytest.raises(ValueError, match=r"bad duration '5215w': at most 36500d \(100 years\)"):
+        parse_duration_ms("5215w")
+
+
+def test_a_computed_time_past_the_calendar_is_a_data_error() -> None:
+    assert from_ms(0) == datetime(1970, 1, 1, tzinfo=UTC)
+    with pytest.raises(DataError, match=r"outside the calendar \(years 1 to 9999\)"):
+        from_ms(10**18)
+    with pytest.raises(DataError, match="outside the calendar"):
+        from_ms(-(10**14))

@@ -130,3 +130,34 @@ def test_arbitrary_text_never_raises_anything_but_yaml_error(text: str) -> None:
 def test_recursive_alias_is_rejected_not_looped_on(text: str) -> None:
     with pytest.raises(YamlError, match="recursive alias"):
         _yaml.load_text(text, "loop.yaml")
+
+
+def test_a_large_document_without_aliases_is_not_taken_for_a_bomb() -> None:
+    # 220,000 nodes, more than the allowance for aliases, and a "*" so the count does run.
+    text = "expr: 'rate * 2'\nvalues: [" + ", ".join(["1"] * 220_000) + "]\n"
+    data = _yaml.load_text(text, "big.yaml")
+    assert len(data["values"]) == 220_000 and _yaml.MAX_ALIAS_EXPANSION < 220_000
+
+
+def test_aliases_are_counted_by_what_they_add() -> None:
+    # One anchor of 1,000 nodes used 150 times adds 149,000 nodes: allowed; 250 times is not.
+    anchor = "base: &b [" + ", ".join(["x"] * 999) + "]\n"
+    allowed = anchor + "uses: [" + ", ".join(["*b"] * 150) + "]\n"
+    assert len(_yaml.load_text(allowed, "ok.yaml")["uses"]) == 150
+    with pytest.raises(YamlError, match=r"ok.yaml:2: aliases add more than 200000 nodes"):
+        _yaml.load_text(anchor + "uses: [" + ", ".join(["*b"] * 250) + "]\n", "ok.yaml")
+
+
+def test_a_second_merge_key_in_one_mapping_is_rejected_where_it_is() -> None:
+    text = "a: &a {x: 1}\nb: &b {x: 2}\nc:\n  <<: *a\n  y: 3\n  <<: *b\n"
+    with pytest.raises(YamlError) as caught:
+        _yaml.load_text(text, "m.yaml")
+    assert str(caught.value) == (
+        "m.yaml:6: a second '<<' merge key (the first is on line 4): merge several mappings "
+        "with one key, <<: [*first, *second]"
+    )
+
+
+def test_one_merge_key_with_a_list_merges_in_order() -> None:
+    data = _yaml.load_text("a: &a {x: 1}\nb: &b {x: 2, z: 0}\nc: {<<: [*a, *b], y: 3}\n", "m.yaml")
+    assert data["c"] == {"x": 1, "z": 0, "y": 3}

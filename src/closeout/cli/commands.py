@@ -7,6 +7,7 @@ what handlers import (pydantic, the loader, pytest).
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,13 @@ class Arg:
 
     flags: tuple[str, ...]
     options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def text(value: str) -> str:
+    """An argument type for names and reasons: blank text is a usage error (exit 2)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
 
 
 def arg(*flags: str, **options: Any) -> Arg:
@@ -38,11 +46,13 @@ class Command:
 _SCENARIOS = "closeout.cli.scenarios"
 _LIFECYCLE = "closeout.cli.lifecycle"
 _REPORTS = "closeout.cli.reports"
+_PROMETHEUS = "closeout.cli.threshold"
 
 JSON = arg("--json", action="store_true", help="machine-readable output")
 JSON_SUMMARY = arg("--json", action="store_true", help="print the summary as JSON")
 INCIDENTS = arg("incidents", nargs="*", metavar="INC")
 ACTION = (arg("incident", metavar="INC"), arg("action", metavar="ACTION"))
+BY = arg("--by", required=True, metavar="WHO", type=text)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -76,6 +86,12 @@ COMMANDS: tuple[Command, ...] = (
             arg("--no-evidence", action="store_true", help="write no evidence records"),
             arg("--junitxml", metavar="PATH", help="also write a JUnit XML report"),
             arg("-n", "--numprocesses", metavar="N", help="run in parallel with pytest-xdist"),
+            arg(
+                "--mlflow-log",
+                action="store_true",
+                help="also log each run record and its artifacts to MLflow "
+                "($MLFLOW_TRACKING_URI; like [tool.closeout] mlflow_log = true)",
+            ),
         ),
     ),
     Command(
@@ -94,7 +110,7 @@ COMMANDS: tuple[Command, ...] = (
         "close",
         "close an action on evidence, or say why not",
         f"{_LIFECYCLE}:cmd_close",
-        (*ACTION, arg("--by", required=True, metavar="WHO"), arg("--note", metavar="TEXT"), JSON),
+        (*ACTION, BY, arg("--note", metavar="TEXT"), JSON),
     ),
     Command(
         "waive",
@@ -102,8 +118,8 @@ COMMANDS: tuple[Command, ...] = (
         f"{_LIFECYCLE}:cmd_waive",
         (
             *ACTION,
-            arg("--by", required=True, metavar="WHO"),
-            arg("--reason", required=True, metavar="TEXT"),
+            BY,
+            arg("--reason", required=True, metavar="TEXT", type=text),
             arg(
                 "--force",
                 action="store_true",
@@ -135,10 +151,60 @@ COMMANDS: tuple[Command, ...] = (
         (INCIDENTS, JSON),
     ),
     Command(
+        "checkpoint",
+        "write a record naming each incident's latest records, so any deletion is evident",
+        "closeout.cli.attest:cmd_checkpoint",
+        (INCIDENTS, JSON),
+    ),
+    Command(
+        "reseal",
+        "adopt signing: attest existing records with the current key (docs/signing.md)",
+        "closeout.cli.attest:cmd_reseal",
+        (
+            arg(
+                "incidents",
+                nargs="*",
+                metavar="INC",
+                help="incidents to reseal (default: all). A reseal writes, per incident, a "
+                "record signed with the current key ($CLOSEOUT_SIGNING_KEY_FILE, an Ed25519 "
+                "private key) that attests every record that counts today but has no trusted "
+                "signature; once trusted_keys or require_signed is set, attested records keep "
+                "counting. It vouches for what the folder holds now: run `closeout verify` "
+                "first. See docs/signing.md.",
+            ),
+            arg("--by", required=True, metavar="WHO", help="who vouches for the records"),
+            arg("--note", metavar="TEXT", help="why (e.g. 'adopting Ed25519 signing')"),
+            JSON,
+        ),
+    ),
+    Command(
         "report",
         "render postmortems, evidence and the archive",
         f"{_REPORTS}:cmd_report",
-        (INCIDENTS, arg("--json", action="store_true", help="list what was written as JSON")),
+        (
+            INCIDENTS,
+            arg(
+                "--brief",
+                action="store_true",
+                help="also write reports/<INC>/brief.md, a one-page summary for readers outside ML",
+            ),
+            arg("--json", action="store_true", help="list what was written as JSON"),
+        ),
+    ),
+    Command(
+        "digest",
+        "progress since a moment: closed, verified, regressed, overdue, waived, recurrences",
+        "closeout.cli.digest:cmd_digest",
+        (
+            INCIDENTS,
+            arg(
+                "--since",
+                default="7d",
+                metavar="WHEN",
+                help="a duration back from now (7d, 36h) or a date or timestamp (default 7d)",
+            ),
+            JSON,
+        ),
     ),
     Command(
         "search",
@@ -168,5 +234,38 @@ COMMANDS: tuple[Command, ...] = (
         "print the JSON Schema of a file type",
         f"{_SCENARIOS}:cmd_schema",
         (arg("which", choices=["postmortem", "scenario"]),),
+    ),
+    Command(
+        "export",
+        "write threshold scenarios as promtool unit tests",
+        f"{_PROMETHEUS}:cmd_export",
+        (
+            arg("format", choices=["promtool"], help="promtool: <name>.rules.yml + .test.yml"),
+            arg(
+                "selectors",
+                nargs="*",
+                metavar="SELECTOR",
+                help="INC, INC/ACTION, INC/ACTION/SCENARIO or a path (default: all)",
+            ),
+            arg(
+                "-o", "--output", metavar="DIR", help="folder to write (default: reports/promtool)"
+            ),
+            JSON,
+        ),
+    ),
+    Command(
+        "capture",
+        "read a live Prometheus query_range into a CSV",
+        f"{_PROMETHEUS}:cmd_capture",
+        (
+            arg("source", choices=["prometheus"]),
+            arg("--url", required=True, help="the Prometheus server, e.g. http://prom:9090"),
+            arg("--query", required=True, metavar="EXPR", help="the PromQL to read"),
+            arg("--start", required=True, metavar="T", help="ISO 8601 with offset"),
+            arg("--end", required=True, metavar="T", help="ISO 8601 with offset"),
+            arg("--step", required=True, metavar="D", help="resolution, e.g. 1m"),
+            arg("-o", "--output", required=True, metavar="PATH.csv", help="the CSV to write"),
+            JSON,
+        ),
     ),
 )

@@ -1,6 +1,8 @@
 """Command handlers for the closure lifecycle: status, close, waive, verify, gate, recur.
 
-Like every handler module they only call the core and print.
+Like every handler module they only call the core and print. ``status`` says on standard
+error how many records count for nothing (the trust decision rejected them), so state is
+never quietly derived from less than the folder holds; ``verify`` names each of them.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from pathlib import Path
 
 from closeout import lifecycle
 from closeout._time import format_duration_ms, parse_aware, utc_now
-from closeout.cli.output import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit, note, say
+from closeout.cli.output import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit, note, say, warn
 from closeout.cli.pytest_session import run_pytest
 from closeout.cli.states import require_state
-from closeout.lifecycle import Decision
+from closeout.errors import UsageError
+from closeout.lifecycle import Archive, Decision
 from closeout.project import Project, load_project
 from closeout.report_text import table
 from closeout.state import ActionStatus, scan_scenarios
@@ -41,19 +44,32 @@ def cmd_status(args: argparse.Namespace) -> int:
         lifecycle.check_incident_id(project, incident)
     if args.state:
         require_state(args.state)
+    archive = Archive(project)
     found = [
         s
-        for s in lifecycle.statuses(project, args.incidents or None)
+        for s in archive.statuses(args.incidents or None)
         if (not args.owner or s.action.owner == args.owner)
         and (not args.state or s.state == args.state)
         and (not args.overdue or s.overdue)
     ]
+    _warn_rejected(archive)
     if args.json:
         emit([s.as_json() for s in found])
         return EXIT_OK
     rows = [_status_row(s) for s in found]
     say(table(_STATUS_HEADERS, rows) if rows else "no action matches")
     return EXIT_OK
+
+
+def _warn_rejected(archive: Archive) -> None:
+    """Say on standard error what the state was not derived from, and why."""
+    missing = archive.keyring.missing_key()
+    if missing:
+        warn(missing)
+    for incident, (rejected, others) in sorted(archive.problems().items()):
+        parts = [f"{rejected} record(s) count for nothing"] if rejected else []
+        parts += [f"{others} other problem(s)"] if others else []
+        warn(f"{incident}: {', '.join(parts)} in its evidence: see `closeout verify {incident}`")
 
 
 def _status_row(status: ActionStatus) -> list[str | None]:
@@ -117,6 +133,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         emit(
             {
                 "checked": report.checked,
+                "counted": report.counted,
+                "rejected": report.rejected,
                 "bad": [{"path": f.path, "problem": f.problem} for f in report.findings],
             }
         )
@@ -147,9 +165,30 @@ def _scenario_paths(
     return paths
 
 
+def require_scenarios(project: Project) -> None:
+    """A project with no scenario at all is a misconfiguration: a gate over it proves nothing.
+
+    (A typo in ``[tool.closeout] scenarios`` or running from the wrong folder must not turn
+    a CI gate green.)
+    """
+    folder = project.scenarios_dir
+    shown = project.display(folder)
+    if not folder.is_dir():
+        raise UsageError(
+            f"no scenarios folder: {shown} does not exist (check [tool.closeout] scenarios, "
+            "or run closeout inside the project)"
+        )
+    incidents = lifecycle.incident_ids(project)
+    if not incidents:
+        raise UsageError(f"no incident in {shown}: no folder holds a postmortem.yaml")
+    if not any(scan_scenarios(project, incident) for incident in incidents):
+        raise UsageError(f"no scenario file in {shown}: nothing could ever be gated")
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     """Run the scenarios of closed actions (and regression-tagged ones) as a CI gate."""
     project = load_project()
+    require_scenarios(project)
     targets = _scenario_paths(project, lifecycle.statuses(project), tagged=_GATE_TAG)
     if not targets:
         say("closeout gate: no closed action and no scenario tagged regression: nothing to gate")
@@ -165,6 +204,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 def cmd_recur(args: argparse.Namespace) -> int:
     """Re-run closed actions' scenarios; record a recurrence for each action that regressed."""
     project = load_project()
+    require_scenarios(project)
     targets = _scenario_paths(project, lifecycle.statuses(project), tagged=None)
     if not targets:
         say("closeout recur: no closed action to re-check")

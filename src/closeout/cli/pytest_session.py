@@ -48,8 +48,13 @@ def run_pytest(project: Project, targets: list[Path], extra: list[str], *, as_js
 
 def exit_code(code: int, collector: Collector) -> int:
     """closeout's exit code for pytest's ``code`` and what the collector saw."""
+    for nodeid in collector.lost:
+        reason = collector.reasons.get(nodeid) or "the process running it ended"
+        warn(f"{nodeid}: no result: {reason} (see pytest's report above)")
     if code in _PYTEST_USAGE and not collector.rows:
         return EXIT_BUG if code == _PYTEST_INTERNAL_ERROR else EXIT_USAGE
+    if collector.lost:
+        return EXIT_USAGE
     if code == _PYTEST_NO_TESTS or (not collector.rows and not collector.broken):
         warn("no scenario was run")
         return EXIT_USAGE
@@ -65,11 +70,23 @@ class Collector:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.broken: list[str] = []
+        self.lost: list[str] = []  # scenarios that failed without a result (a crashed worker)
+        # Why, when pytest's report says it in one line (a record that could not be written).
+        self.reasons: dict[str, str] = {}
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        """Keep the summary row of each run, and the node id of each invalid scenario file."""
+        """Keep the summary row of each run, the node id of each invalid scenario file, and
+        each scenario that failed without either (its xdist worker died under it)."""
+        keys = [key for key, _ in getattr(report, "user_properties", [])]
         for key, value in getattr(report, "user_properties", []):
             if key == SUMMARY_PROPERTY and report.when == "call":
                 self.rows.append(json.loads(value))
             elif key == BROKEN_PROPERTY and report.when == "setup":
                 self.broken.append(report.nodeid)
+        scenario = str(report.nodeid).split("::")[0].endswith((".yaml", ".yml"))
+        failed = bool(getattr(report, "failed", False))
+        if scenario and failed and not keys and report.when in ("call", "???"):
+            self.lost.append(report.nodeid)
+            text = str(getattr(report, "longreprtext", "") or "").strip()
+            if text and "\n" not in text:
+                self.reasons[report.nodeid] = text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from closeout.cli.pytest_session import run_pytest
 from closeout.errors import UsageError
 from closeout.kinds import get_kind
 from closeout.lint import lint
+from closeout.mlflow_log import ENV as MLFLOW_LOG_ENV
 from closeout.models import IDENTIFIER
 from closeout.project import Project, load_project
 from closeout.schema import json_schema
@@ -119,4 +121,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         extra.append(f"--junitxml={args.junitxml}")
     if args.numprocesses:
         extra += ["-n", str(args.numprocesses)]
-    return run_pytest(project, targets, extra, as_json=args.json)
+    if not args.mlflow_log:
+        return run_pytest(project, targets, extra, as_json=args.json)
+    # The pytest session (and its xdist workers) read the switch from the environment.
+    previous = os.environ.get(MLFLOW_LOG_ENV)
+    os.environ[MLFLOW_LOG_ENV] = "1"
+    try:
+        return run_pytest(project, targets, extra, as_json=args.json)
+    finally:
+        if previous is None:
+            os.environ.pop(MLFLOW_LOG_ENV, None)
+        else:
+            os.environ[MLFLOW_LOG_ENV] = previous

@@ -8,7 +8,9 @@ implements is ``closeout.kind``.
 
 A built-in kind whose folder is absent (a slimmed install) is "not available in this
 version"; a plugin kind that cannot be imported is a ``KindLoadError`` naming its entry point,
-reported where a scenario names it.
+reported where a scenario names it. A kind whose extra is not installed (``closeout[drift]``
+for ``drift_replay``) is still available: its scenarios validate, lint (with a warning) and
+appear in the schema, and ``missing_extra`` says what to install before they can run.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def is_builtin(name: str) -> bool:
 
 
 def kind_names() -> list[str]:
-    """The kinds this installation can run: the built-ins present and every plugin kind."""
+    """The kinds of this installation: the built-ins present and every plugin kind (those
+    whose extra is missing included: ``missing_extra`` says what they need to run)."""
     return sorted(
         name for name, target in _registered().items() if not is_builtin(name) or _available(target)
     )
@@ -102,6 +105,14 @@ def find_kind(name: str) -> AnyKind | None:
         return get_kind(name)
     except KindLoadError:
         return None
+
+
+def missing_extra(name: str) -> str | None:
+    """What to install before scenarios of kind ``name`` can run (``drift_replay needs
+    closeout[drift]: pip install 'closeout[drift]' ...``); None when they can, or when the
+    kind is unknown or cannot be loaded (reported where a scenario names it)."""
+    kind = find_kind(name)
+    return kind.missing_extra() if kind is not None else None
 
 
 def kind_packages() -> tuple[str, ...]:

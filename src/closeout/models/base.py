@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
@@ -20,6 +20,7 @@ IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
 _TAG = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 DURATION_PATTERN = r"^(?:\d+(?:ms|s|m|h|d|w))+$"
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def suggest(word: str, candidates: list[str] | set[str] | tuple[str, ...]) -> str:
@@ -58,7 +59,7 @@ def _timestamp(value: object) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise PydanticCustomError("naive_timestamp", "timestamp has no offset: add Z or +02:00")
-        return value
+        value = value.isoformat()  # checked against closeout's range like any written one
     if not isinstance(value, str):
         raise PydanticCustomError("timestamp", "expected an ISO 8601 timestamp with an offset")
     try:
@@ -67,12 +68,36 @@ def _timestamp(value: object) -> datetime:
         raise PydanticCustomError("timestamp", str(exc)) from None
 
 
+def _day(value: object) -> date:
+    # pydantic alone would read 20991231 as seconds since 1970 and answer with a message
+    # about "zero time"; a date is written 2099-12-31, nothing else.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _DAY.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise PydanticCustomError(
+                "date", "'{value}' is not a day of the calendar", {"value": value.strip()}
+            ) from None
+    raise PydanticCustomError(
+        "date", "must be a date like 2099-12-31, got {value}", {"value": _shown(value)}
+    )
+
+
+def _shown(value: object) -> str:
+    """A value as a message shows it: its repr, cut to 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _duration(value: object) -> int:
     if not isinstance(value, str):
+        # pydantic fills in "{value}" only (no "!r" or format specs): quote it here.
         raise PydanticCustomError(
             "duration",
-            "expected a duration string like 90s, 15m, 2h or 1h30m, got {value!r}",
-            {"value": value},
+            "expected a duration string like 90s, 15m, 2h or 1h30m, got {value}",
+            {"value": _shown(value)},
         )
     try:
         return parse_duration_ms(value)
@@ -96,6 +121,7 @@ DurationMs = Annotated[
     BeforeValidator(_duration),
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN, "examples": ["15m", "1h30m"]}),
 ]
+Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
 

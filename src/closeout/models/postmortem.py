@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, model_validator
 from pydantic_core import PydanticCustomError
 
-from closeout.models.base import DurationMs, Identifier, Model, NonEmptyText, Timestamp
+from closeout.models.base import Day, DurationMs, Identifier, Model, NonEmptyText, Timestamp
+from closeout.models.investigation import (
+    Dissent,
+    Evidence,
+    EvidenceRef,
+    Hypothesis,
+    Participant,
+    Review,
+    ServiceLevel,
+    resolving,
+)
 
 
 class Impact(Model):
@@ -27,6 +36,10 @@ class Detection(Model):
 class NamedVersion(Model):
     name: NonEmptyText
     version: str | None = None
+    uri: str | None = Field(
+        default=None,
+        description="Lineage: the registry or dataset URI (models:/name/4, s3://bucket/path, ...).",
+    )
 
 
 class Scope(Model):
@@ -57,6 +70,13 @@ class RootCause(Model):
     category: Literal["technical", "data", "process"]
     description: NonEmptyText
     confidence: Literal["known", "suspected"] = "known"
+    level: Literal["immediate", "systemic"] | None = Field(
+        default=None,
+        description="immediate: the failure itself; systemic: why it could happen at all.",
+    )
+    evidence: list[EvidenceRef] = Field(
+        default_factory=list, description="Ids of the evidence that establishes this cause."
+    )
 
 
 class Risk(Model):
@@ -74,7 +94,7 @@ class Action(Model):
     title: NonEmptyText
     type: Literal["detect", "prevent", "mitigate", "process"]
     owner: NonEmptyText
-    due: date
+    due: Day
     priority: Literal["P0", "P1", "P2", "P3"] | None = None
     addresses: list[Identifier] = Field(min_length=1)
     success_criteria: NonEmptyText
@@ -133,6 +153,32 @@ class Postmortem(Model):
     limitations: str | None = None
     related: Related | None = None
     tags: list[str] = Field(default_factory=list)
+    # SPEC §14: the investigation (models/investigation.py); every section is optional.
+    facilitator: NonEmptyText | None = Field(
+        default=None, description="The neutral facilitator of the review."
+    )
+    participants: list[Participant] = Field(
+        default_factory=list, description="Who took part in the review, and in which role."
+    )
+    evidence: list[Evidence] = Field(
+        default_factory=list, description="Gathered artifacts, each mapped to its team."
+    )
+    hypotheses: list[Hypothesis] = Field(
+        default_factory=list, description="Explanations tested, contradicting evidence kept."
+    )
+    dissent: list[Dissent] = Field(default_factory=list, description="Views not shared.")
+    assumptions: list[str] = Field(default_factory=list, description="Assumptions made.")
+    reviewers: list[Review] = Field(default_factory=list, description="The peer audit.")
+    slos: list[ServiceLevel] = Field(
+        default_factory=list, description="Service levels the incident is tied to."
+    )
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _resolve_references(cls, data: Any, handler: ModelWrapValidatorHandler[Postmortem]) -> Any:
+        # References between sections are checked against the ids of this very file.
+        with resolving(data):
+            return handler(data)
 
     def action(self, action_id: str) -> Action | None:
         return next((a for a in self.actions if a.id == action_id), None)

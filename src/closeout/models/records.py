@@ -1,4 +1,5 @@
-"""Evidence records (SPEC §5) as frozen models: the envelope, run, closure, waiver, recurrence.
+"""Evidence records (SPEC §5, §15) as frozen models: the envelope, run, closure, waiver,
+recurrence, checkpoint and reseal.
 
 A model holds exactly the keys a record file holds. Reading keeps every key, known or not
 (a later schema may add some), and dumping gives back the same keys with the same values:
@@ -9,18 +10,25 @@ coercion of ``"1"`` to ``1`` or of ``2`` to ``2.0``), which is what keeps those 
 Writers build a record by validating a plain dict (see ``closeout.evidence``); readers call
 ``parse_record``, which names the first field that does not fit instead of raising a
 ``ValidationError``. ``RecordSummary`` is the small part of a record that state derivation
-needs; the store caches it beside the records.
+needs; the trust index caches it beside the records.
+
+Schema 2 (SPEC §15) adds ``prev`` to every record (the sha256 of its incident's heads when
+it was written), public-key signatures (``Signature``), and two record types that name
+others: ``checkpoint`` (its ``prev`` is the heads it saw) and ``reseal`` (``attests``: the
+sha256 of records it vouches for, so an archive can adopt signing without losing history).
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from closeout._time import parse_aware
 from closeout.models.scenario import OutcomeName, VerdictName
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TriggerName = Literal["manual", "ci", "gate", "scheduled"]
 Number = int | float  # a union, so 2 stays 2 and 2.0 stays 2.0
 
@@ -76,6 +84,14 @@ class GitState(RecordPart):
     dirty: bool | None = None
 
 
+class Signature(RecordPart):
+    """An Ed25519 signature (SPEC §15); an HMAC signature (Part I) is a hex string."""
+
+    alg: str
+    key_id: str
+    value: str
+
+
 class Record(RecordPart):
     """The envelope every record type shares; a record of an unknown type is read as this."""
 
@@ -84,12 +100,23 @@ class Record(RecordPart):
     id: str = ""
     incident: str = ""
     action: str = ""
-    started_at: str = ""
+    started_at: str = Field(default="", validate_default=True)
     started_at_us: int | None = None  # orders records written within the same second
     environment: Environment | None = None
     git: GitState | None = None
+    prev: list[str] | None = None  # schema 2: the sha256 of the incident's heads
     sha256: str | None = None
-    signature: str | None = None
+    signature: str | Signature | None = None
+
+    @field_validator("started_at")
+    @classmethod
+    def _a_time(cls, value: str) -> str:
+        # The time orders records and decides freshness: a record without one is malformed.
+        try:
+            parse_aware(value)
+        except ValueError:
+            raise ValueError(f"not an ISO 8601 time with an offset: {value!r}") from None
+        return value
 
     def summary(self, file: str) -> RecordSummary:
         """What state derivation needs of this record, which is stored as ``file``."""
@@ -102,6 +129,8 @@ class Record(RecordPart):
             started_at_us=self.started_at_us or 0,
             sha256=self.sha256 or "",
             signed=bool(self.signature),
+            schema=self.schema_version,
+            prev=tuple(self.prev or ()),
             **self._summary_details(),
         )
 
@@ -126,7 +155,7 @@ class RunRecord(Record):
     metrics: dict[str, Any] = Field(default_factory=dict)
     before_metrics: dict[str, Any] | None = None
     inputs: Inputs = Field(default_factory=Inputs)
-    seed: int | None = None
+    seed: int | str | None = None  # a string beyond ±(2**53 - 1) (RFC 8785)
     artifacts: list[str] = Field(default_factory=list)
     error: str | None = None
     traceback: str | None = None
@@ -152,7 +181,7 @@ class ClosureRecord(Record):
     runs: list[str] = Field(default_factory=list)
 
     def _summary_details(self) -> dict[str, Any]:
-        return {"by": self.by, "runs": list(self.runs)}
+        return {"by": self.by, "runs": tuple(self.runs)}
 
 
 class WaiverRecord(Record):
@@ -180,11 +209,37 @@ class RecurrenceRecord(Record):
         return {"run": self.run, "scenario": self.scenario, "verdict": self.verdict}
 
 
+class CheckpointRecord(Record):
+    """The heads of an incident at a moment (its ``prev``), so deleting any record they
+    name, or any record those name, is reported by ``verify``."""
+
+    type: Literal["checkpoint"] = "checkpoint"
+    records: int | None = None  # how many records the writer saw
+
+    def _summary_details(self) -> dict[str, Any]:
+        return {}
+
+
+class ResealRecord(Record):
+    """A signed attestation of older records (``attests``: their sha256), written when an
+    archive adopts signing: those records then count where signing is required."""
+
+    type: Literal["reseal"] = "reseal"
+    by: str | None = None
+    note: str | None = None
+    attests: list[str] = Field(default_factory=list)
+
+    def _summary_details(self) -> dict[str, Any]:
+        return {"by": self.by, "attests": tuple(self.attests)}
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     "run": RunRecord,
     "closure": ClosureRecord,
     "waiver": WaiverRecord,
     "recurrence": RecurrenceRecord,
+    "checkpoint": CheckpointRecord,
+    "reseal": ResealRecord,
 }
 
 
@@ -211,10 +266,12 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
-class RecordSummary(BaseModel):
-    """What state derivation needs of one record (the full record stays on disk)."""
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """What state derivation needs of one record (the full record stays on disk).
 
-    model_config = ConfigDict(frozen=True, strict=True)
+    A plain dataclass: thousands are rebuilt from the trust index on every ``status``.
+    """
 
     file: str
     type: str
@@ -230,11 +287,14 @@ class RecordSummary(BaseModel):
     before_verdict: VerdictName | None = None
     discriminating: bool | None = None
     trigger: TriggerName | None = None
-    inputs: dict[str, str] = Field(default_factory=dict)  # run: path -> sha256 it read
-    runs: list[str] = Field(default_factory=list)  # closure: sha256 of the runs it rests on
+    inputs: dict[str, str] = field(default_factory=dict)  # run: path -> sha256 it read
+    runs: tuple[str, ...] = ()  # closure: sha256 of the runs it rests on
     run: str | None = None  # recurrence: sha256 of the failing run
     by: str | None = None
     readable: bool = True
+    schema: int = 1
+    prev: tuple[str, ...] = ()  # schema 2: the heads its writer saw
+    attests: tuple[str, ...] = ()  # reseal: the records it vouches for
 
     @classmethod
     def unreadable(cls, file: str) -> RecordSummary:
@@ -254,3 +314,19 @@ class RecordSummary(BaseModel):
     def order(self) -> tuple[str, int, str]:
         """Sort key: time (to the microsecond when the record has it), then file name."""
         return (self.started_at, self.started_at_us, self.file)
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary as a JSON object."""
+        return asdict(self)
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        """The field values in order (the trust index stores them so)."""
+        return tuple(getattr(self, name) for name in _SUMMARY_FIELDS)
+
+    @classmethod
+    def from_tuple(cls, values: tuple[Any, ...]) -> RecordSummary:
+        """A summary ``as_tuple`` gave (the index is authenticated: it is not re-checked)."""
+        return cls(*values)
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(RecordSummary))

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from closeout.models.base import Identifier, Model, NonEmptyText, Tag, suggest
+from closeout.models.base import DurationMs, Identifier, Model, NonEmptyText, Tag, suggest
 
 
 class ScenarioBase(Model):
@@ -28,6 +28,11 @@ class ScenarioBase(Model):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
     before: Any = None
     before_unavailable: NonEmptyText | None = None
+    timeout: DurationMs | None = Field(
+        default=None,
+        description="How long the scenario (both its runs) may take before it is stopped and "
+        "recorded as an error, e.g. 30m; default 10m.",
+    )
 
     @field_validator("before", mode="before")
     @classmethod
@@ -45,6 +50,13 @@ class ScenarioBase(Model):
                             "hint": suggest(str(key), [cls.subject_key]),
                         },
                     )
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_is_positive(cls, value: int | None) -> int | None:
+        if value is not None and value <= 0:
+            raise PydanticCustomError("timeout", "must be longer than 0s, e.g. 10m")
         return value
 
     @model_validator(mode="after")

@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,13 @@ from typing import Any
 import pytest
 
 from closeout.errors import CloseoutError, ScenarioError
-from closeout.evidence import run_record, trigger_from_env, write_record
+from closeout.evidence import trigger_from_env, write_run
 from closeout.loader import LoadedScenario, load_scenario
+from closeout.mlflow_log import MlflowLogError, enabled, log_run
 from closeout.plugin.session import project_of
+from closeout.project import Project
 from closeout.report_text import BROKEN_PROPERTY, SUMMARY_PROPERTY, failure_report
-from closeout.runner import ScenarioRun, run_loaded
+from closeout.runner import ScenarioRun, run_loaded, timeout_of
 
 
 def trigger(config: pytest.Config) -> str:
@@ -41,10 +45,18 @@ class ScenarioFile(pytest.File):
 
     def collect(self) -> Iterator[pytest.Item]:
         """The file's one item, with its tags as markers and its ids as keywords."""
+        project = project_of(self.config)
         try:
-            loaded = load_scenario(project_of(self.config), self.path)
+            loaded = load_scenario(project, self.path)
         except CloseoutError as exc:
             yield BrokenScenarioItem.from_parent(self, name=self.path.stem, error=exc)
+            return
+        except Exception as exc:  # a bug reading one file must not abort the whole session
+            error = CloseoutError(
+                f"{project.display(self.path)}: internal error in closeout while reading it: "
+                f"{exc!r} (a bug, please report it)"
+            )
+            yield BrokenScenarioItem.from_parent(self, name=self.path.stem, error=error)
             return
         item = ScenarioItem.from_parent(self, name=loaded.name, loaded=loaded)
         for tag in loaded.model.tags:
@@ -107,12 +119,20 @@ class ScenarioItem(pytest.Item):
             project,
             with_before=not config.getoption("closeout_skip_before"),
             artifacts=not no_evidence,
+            # A subject that exits, crashes or hangs must not take the session with it.
+            isolate=True,
+            timeout_ms=timeout_of(self.loaded, project),
         )
         evidence = None
+        summary: dict[str, Any] = {}
         if not no_evidence:
-            record = run_record(run, project, trigger(config))
-            evidence = project.display(write_record(project, record, self.loaded.name))
-        self.user_properties.append((SUMMARY_PROPERTY, json.dumps(_summary(run, evidence))))
+            # A record that cannot be written (disk full) takes the run's charts with it.
+            written = write_run(run, project, trigger(config), self.loaded.name)
+            evidence = project.display(written)
+            if enabled(project):
+                summary["mlflow_log"] = _log_to_mlflow(project, written, self)
+        summary = _summary(run, evidence) | summary
+        self.user_properties.append((SUMMARY_PROPERTY, json.dumps(summary)))
         if not run.passed:
             raise ScenarioFailed(run)
 
@@ -127,6 +147,19 @@ class ScenarioItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """The scenario file and its kind."""
         return self.path, None, f"{self.loaded.kind.name} scenario {self.name}"
+
+
+def _log_to_mlflow(project: Project, record_file: Path, item: pytest.Item) -> dict[str, str]:
+    """Log the written record to MLflow (SPEC §13); a failure is reported, never raised: the
+    verdict and the record stand."""
+    try:
+        return {"run_id": log_run(project, record_file)}
+    except MlflowLogError as exc:
+        # Past pytest's capture: the item passes, so its captured output would never show.
+        capture = item.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            print(f"closeout: warning: {item.nodeid}: mlflow_log: {exc}", file=sys.stderr)
+        return {"error": str(exc)}
 
 
 def _summary(run: ScenarioRun, evidence: str | None) -> dict[str, Any]:

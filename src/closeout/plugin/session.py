@@ -6,6 +6,7 @@ beyond ``closeout.project`` (no pydantic, no loader).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,16 @@ from closeout.errors import UsageError
 from closeout.project import Project, load_project
 
 _PROJECT_KEY = pytest.StashKey[Project]()
+ROOT_ENV = "CLOSEOUT_ROOT"
 
 
 def project_of(config: pytest.Config) -> Project:
     """The closeout project: walking up from where pytest was invoked, else its rootdir."""
     project = config.stash.get(_PROJECT_KEY, None)
     if project is None:
+        root = os.environ.get(ROOT_ENV, "")
+        if root and not Path(root).is_dir():  # pointing nowhere is a usage error, not silence
+            raise pytest.UsageError(f"{ROOT_ENV}={root}: no such folder")
         try:
             project = load_project(Path(config.invocation_params.dir))
             if project.config_file is None:

@@ -17,13 +17,16 @@ from closeout.reports.facts import CATEGORIES, SEVERITIES, IncidentFact
 from closeout.reports.html import asset, page, table
 from closeout.reports.metrics import MEASURES, incident_durations
 from closeout.reports.postmortem_actions import STATE_TONES
+from closeout.reports.write import BIDI_CONTROLS
 
 STATE_ORDER = ("regressed", "failing", "stale", "open", "verified", "closed", "waived", "not_doing")
 
 
 def embed_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no ``<``, ``>`` or ``&`` survive literally."""
+    """JSON safe inside a <script> element: no ``<``, ``>`` or ``&`` survive literally, and a
+    bidirectional control reads back as its visible escape text, not as itself."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = BIDI_CONTROLS.sub(lambda found: f"\\\\u{ord(found[0]):04x}", text)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -7,17 +7,23 @@ for the archive, so memory stays flat however large the archive is.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from closeout import __version__
+from closeout._io import file_kind
 from closeout._time import iso_z, utc_now
-from closeout.errors import ScenarioError, UsageError
+from closeout.errors import CloseoutError, UsageError
 from closeout.lifecycle import incident_ids
-from closeout.models import suggest
+from closeout.loader import POSTMORTEM_FILE
+from closeout.models import IDENTIFIER, suggest
 from closeout.project import Project
 from closeout.reports import archive, html, markdown, postmortem
+from closeout.reports.brief import render_brief
+from closeout.reports.causal import PendingPages, graph_of
 from closeout.reports.collect import Collected, Reader, incident_fact
 from closeout.reports.facts import IncidentFact
 from closeout.reports.metrics import compute
@@ -26,6 +32,7 @@ from closeout.reports.search_cache import postmortem_keys, write_cache
 from closeout.reports.write import write_text
 
 ARCHIVE_FILE = "index.html"
+BRIEF_FILE = "brief.md"
 
 
 @dataclass
@@ -44,32 +51,41 @@ def page_dir(project: Project, incident: str) -> str:
 
 
 def build_reports(
-    project: Project, incidents: list[str] | None = None, now: datetime | None = None
+    project: Project,
+    incidents: list[str] | None = None,
+    now: datetime | None = None,
+    brief: bool = False,
 ) -> BuildResult:
     """Render the given incidents (default: all), any incident without a page yet, and
-    always the whole archive."""
-    known = incident_ids(project)
+    always the whole archive; with ``brief``, also each given incident's ``brief.md``."""
+    known, left_out = usable_incidents(project)
     for incident in incidents or []:
         if incident not in known:
             raise UsageError(f"no incident '{incident}'{suggest(incident, known)}")
     wanted = set(incidents or known)
     reader = Reader(project, now or utc_now())
-    result = BuildResult()
+    result = BuildResult(problems=left_out)
     entries: list[tuple[IncidentFact, SearchDoc]] = []
+    hypotheses: dict[str, tuple[str, ...]] = {}
+    pages = PendingPages()
     for incident in known:
         try:
             collected = reader.collect(incident)
-        except ScenarioError as exc:
-            result.problems.append(str(exc))
+        except (CloseoutError, OSError) as exc:  # one bad incident never stops the others
+            result.problems.append(_left_out(project, incident, exc))
             continue
         # The archive links every incident: render a page that does not exist yet too.
         if incident in wanted or not (project.reports_dir / incident / "index.html").is_file():
-            result.written += _render_incident(project, reader, collected, frozenset(known))
+            result.written += _render_incident(project, reader, collected, known, pages)
+        if brief and incident in wanted:
+            result.written.append(_write_brief(project, collected, reader.now))
         entries.append((incident_fact(collected), _search_doc(collected)))
+        hypotheses[incident] = tuple(h.status for h in collected.postmortem.hypotheses)
+    pages.flush()
     entries.sort(key=lambda e: (e[0].started_at, e[0].id), reverse=True)
     facts = [fact for fact, _ in entries]
     docs = [doc for _, doc in entries]
-    metrics = compute(facts, reader.now)
+    metrics = compute(facts, reader.now, hypotheses)
     page = archive.render(
         facts, metrics, page_index(docs), reader.now, __version__, result.problems
     )
@@ -82,20 +98,25 @@ def build_reports(
 
 
 def _render_incident(
-    project: Project, reader: Reader, collected: Collected, known: frozenset[str]
+    project: Project, reader: Reader, collected: Collected, known: list[str], pages: PendingPages
 ) -> list[str]:
+    """Write the incident's postmortem.md now; hand its index.html to ``pages``, which writes
+    it once its causal diagram is laid out."""
     incident = collected.postmortem.id
     view = reader.view(collected)
-    document = postmortem.build(view, page_dir(project, incident), __version__, known)
+    token = pages.placeholder()
+    where = page_dir(project, incident)
+    document = postmortem.build(view, where, __version__, frozenset(known), token)
     folder = project.reports_dir / incident
-    written = []
-    for name, text in (
-        ("postmortem.md", markdown.render(document)),
-        ("index.html", html.render(document)),
-    ):
-        write_text(folder / name, text)
-        written.append(project.display(folder / name))
-    return written
+    write_text(folder / "postmortem.md", markdown.render(document))
+    pages.add(folder / "index.html", html.render(document), token, graph_of(view))
+    return [project.display(folder / name) for name in ("postmortem.md", "index.html")]
+
+
+def _write_brief(project: Project, collected: Collected, now: datetime) -> str:
+    target = project.reports_dir / collected.postmortem.id / BRIEF_FILE
+    write_text(target, render_brief(collected.postmortem, collected.statuses, now))
+    return project.display(target)
 
 
 def _search_doc(collected: Collected) -> SearchDoc:
@@ -103,17 +124,76 @@ def _search_doc(collected: Collected) -> SearchDoc:
     return make_doc(pm.model_dump(mode="json"), iso_z(pm.started_at))
 
 
-def collect_facts(
+def collect_metrics(
     project: Project, now: datetime | None = None
-) -> tuple[list[IncidentFact], list[str], datetime]:
-    """Every readable incident's facts (newest first), the problems, and the clock used."""
+) -> tuple[dict[str, Any], list[str]]:
+    """SPEC §9 metrics over every readable incident (SPEC §14 ones included), and the
+    postmortems that could not be read."""
     reader = Reader(project, now or utc_now())
     facts: list[IncidentFact] = []
-    problems: list[str] = []
-    for incident in incident_ids(project):
+    hypotheses: dict[str, tuple[str, ...]] = {}
+    known, problems = usable_incidents(project)
+    for incident in known:
         try:
-            facts.append(incident_fact(reader.collect(incident)))
-        except ScenarioError as exc:
-            problems.append(str(exc))
+            collected = reader.collect(incident)
+        except (CloseoutError, OSError) as exc:
+            problems.append(_left_out(project, incident, exc))
+            continue
+        facts.append(incident_fact(collected))
+        hypotheses[incident] = tuple(h.status for h in collected.postmortem.hypotheses)
     facts.sort(key=lambda f: (f.started_at, f.id), reverse=True)
-    return facts, problems, reader.now
+    return compute(facts, reader.now, hypotheses), problems
+
+
+def usable_incidents(project: Project) -> tuple[list[str], list[str]]:
+    """The incidents the reports can read, and why each other incident folder is left out:
+    a folder name that is not an incident id, or a ``postmortem.yaml`` that is not a regular
+    file (a directory, a FIFO, a dangling link), is named instead of read."""
+    usable: list[str] = []
+    problems: list[str] = []
+    listed = incident_ids(project)
+    for incident in listed:
+        path = project.scenarios_dir / incident / POSTMORTEM_FILE
+        shown = project.display(path)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
+            continue
+        if file_kind(mode) != "regular file":
+            problems.append(f"{shown}: a {file_kind(mode)}, not a postmortem file; left out")
+        elif not IDENTIFIER.match(incident):
+            problems.append(f"{shown}: '{incident}' is not an incident id; left out")
+        else:
+            usable.append(incident)
+    return usable, problems + _unreadable_folders(project, set(listed))
+
+
+def _unreadable_folders(project: Project, listed: set[str]) -> list[str]:
+    """Folders of the scenarios folder that cannot be looked into (no permission, a symbolic
+    link loop): an incident may hide there, so say so rather than skip it."""
+    try:
+        entries = sorted(os.scandir(project.scenarios_dir), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    problems = []
+    for entry in entries:
+        if entry.name in listed or entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                os.listdir(entry.path)
+        except OSError as exc:
+            # Shown as the user wrote it: resolving a link loop would only fail again.
+            shown = f"{project.scenarios}/{entry.name}"
+            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
+    return problems
+
+
+def _left_out(project: Project, incident: str, exc: Exception) -> str:
+    """Why an incident could not be reported: the loader's located message, or the OS's."""
+    if isinstance(exc, CloseoutError):
+        return str(exc)
+    path: Path = project.scenarios_dir / incident / POSTMORTEM_FILE
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"{project.display(path)}: cannot read: {reason}; left out"

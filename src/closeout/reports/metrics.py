@@ -19,12 +19,17 @@ Definitions (also emitted under ``definitions`` in ``closeout metrics --json``):
   the SPEC §5 flag. closure rate = closed ÷ (closed + open).
 - recurrence rate = recurrence records ÷ actions ever closed (with at least one closure
   record), over the incidents of the group (the whole archive for ``overall``).
+- time to close by action type: the time to close of the group's actions of each type
+  (detect, prevent, mitigate, process), median and p90.
+- refuted hypothesis share (SPEC §14) = incidents with at least one refuted hypothesis ÷
+  incidents that record hypotheses, overall and by severity; an incident without hypotheses
+  is left out (it did not record an investigation, so it says nothing either way).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +43,7 @@ MEASURES: tuple[tuple[str, str], ...] = (
     ("time_to_resolve", "resolved_at - started_at"),
     ("time_to_close", "first closure record - detected_at, per action"),
 )
+ACTION_TYPES = ("detect", "prevent", "mitigate", "process")
 QUANTILE_METHOD = (
     "linear (Hyndman & Fan type 7, numpy's default): sorted x[0..n-1], h = (n-1)p, "
     "q = x[floor(h)] + (h - floor(h)) * (x[floor(h)+1] - x[floor(h)])"
@@ -118,6 +124,10 @@ def group_stats(
     for measure, _ in MEASURES[:-1]:
         out[measure] = spread(_present(d[measure] for d in durations))
     out["time_to_close"] = spread(_present(time_to_close(f, a) for f, a in actions))
+    out["time_to_close_by_action_type"] = {
+        kind: spread(_present(time_to_close(f, a) for f, a in actions if a.type == kind))
+        for kind in ACTION_TYPES
+    }
     only_actions = [action for _, action in actions]
     out["actions"] = action_counts(only_actions)
     out["closure_rate"] = out["actions"]["closure_rate"]
@@ -148,8 +158,30 @@ def _grouped(
     return {key: group_stats(incidents.get(key, []), actions.get(key, [])) for key in ranked}
 
 
-def compute(facts: Sequence[IncidentFact], as_of: datetime | None = None) -> dict[str, Any]:
-    """The archive metrics: overall, by severity, by root-cause category, by quarter."""
+def refuted_share(
+    facts: Sequence[IncidentFact], hypotheses: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
+    """How many incidents record hypotheses, how many refuted at least one, and the share."""
+    statuses = [hypotheses.get(fact.id, ()) for fact in facts]
+    recorded = sum(1 for found in statuses if found)
+    refuted = sum(1 for found in statuses if "refuted" in found)
+    return {
+        "incidents_with_hypotheses": recorded,
+        "with_refuted_hypothesis": refuted,
+        "refuted_hypothesis_share": refuted / recorded if recorded else None,
+    }
+
+
+def compute(
+    facts: Sequence[IncidentFact],
+    as_of: datetime | None = None,
+    hypotheses: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """The archive metrics: overall, by severity, by root-cause category, by quarter.
+
+    ``hypotheses`` maps an incident id to the statuses of its hypotheses (SPEC §14)."""
+    found = hypotheses or {}
+    by_severity = {sev: [f for f in facts if f.severity == sev] for sev in SEVERITIES}
     pairs = [(fact, action) for fact in facts for action in fact.actions]
     starts = sorted(fact.started_at for fact in facts)
     return {
@@ -161,6 +193,10 @@ def compute(facts: Sequence[IncidentFact], as_of: datetime | None = None) -> dic
             "closure_rate": "closed / (closed + open); waived and not_doing excluded",
             "recurrence_rate": "recurrence records / actions with a closure record",
             "quarter": "UTC quarter of started_at",
+            "time_to_close_by_action_type": "time_to_close of the actions of each type",
+            "refuted_hypothesis_share": (
+                "incidents with a refuted hypothesis / incidents that record hypotheses"
+            ),
         },
         "overall": group_stats(facts, pairs),
         "by_severity": _grouped(
@@ -170,6 +206,10 @@ def compute(facts: Sequence[IncidentFact], as_of: datetime | None = None) -> dic
             facts, lambda f: f.categories, lambda _, a: a.categories, CATEGORIES
         ),
         "by_quarter": _grouped(facts, lambda f: [f.quarter], lambda f, _: [f.quarter], None),
+        "investigation": {
+            "overall": refuted_share(facts, found),
+            "by_severity": {s: refuted_share(g, found) for s, g in by_severity.items() if g},
+        },
         "incidents": [_incident_row(fact) for fact in facts],
         "actions": [_action_row(fact, action) for fact, action in pairs],
     }

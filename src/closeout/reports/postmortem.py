@@ -12,6 +12,7 @@ from urllib.parse import quote
 from closeout._format import duration, number, stamp, when
 from closeout.models import Postmortem
 from closeout.reports import charts
+from closeout.reports.causal import graph_of, layout
 from closeout.reports.collect import IncidentView
 from closeout.reports.document import (
     Badge,
@@ -31,6 +32,13 @@ from closeout.reports.document import (
     one,
     plain,
 )
+from closeout.reports.investigation import (
+    cause_columns,
+    diagram_blocks,
+    investigation,
+    lineage,
+    service_levels,
+)
 from closeout.reports.postmortem_actions import action_blocks, actions_table
 
 SEVERITY_TONES = {"SEV1": "sev1", "SEV2": "sev2", "SEV3": "sev3", "SEV4": "sev4"}
@@ -43,17 +51,28 @@ def relative(target: str, page_dir: str) -> str:
 
 
 def build(
-    view: IncidentView, page_dir: str, version: str, known: frozenset[str] = frozenset()
+    view: IncidentView,
+    page_dir: str,
+    version: str,
+    known: frozenset[str] = frozenset(),
+    diagram: str | None = None,
 ) -> Document:
     """The whole postmortem of ``view`` as blocks; ``page_dir`` is the page's project folder,
-    ``known`` the incidents of the archive (related incidents outside it are not linked)."""
+    ``known`` the incidents of the archive (related incidents outside it are not linked),
+    ``diagram`` the causal diagram's SVG when the caller lays it out (``build_reports`` lays
+    many out in one Graphviz run and passes a placeholder)."""
     pm = view.postmortem
     blocks: list[Block] = [Heading(1, f"{pm.id}: {pm.title}"), *_overview(view, known)]
     blocks += [Heading(2, "Summary"), Para(plain(pm.summary.strip()))]
     blocks += _impact(pm)
     blocks += _timeline(view)
     blocks += _scope(pm)
+    blocks += service_levels(pm)
+    blocks += investigation(pm)
     blocks += _causes(pm)
+    states = {a.status.action.id: a.status.state for a in view.actions}
+    svg = diagram if diagram is not None else layout([graph_of(view)])[0]
+    blocks += diagram_blocks(pm, svg, states)
     blocks += [Heading(2, "Actions"), actions_table(view, page_dir)]
     for action in view.actions:
         blocks += action_blocks(action, view, page_dir)
@@ -162,8 +181,7 @@ def _scope(pm: Postmortem) -> list[Block]:
     pairs: list[tuple[str, Inlines]] = []
     for label, items in (("Models", scope.models), ("Datasets", scope.datasets)):
         if items:
-            named = [f"{i.name} {i.version}" if i.version else i.name for i in items]
-            pairs.append((label, joined([plain(n) for n in named])))
+            pairs.append((label, joined([lineage(i) for i in items])))
     for label, names in (("Pipelines", scope.pipelines), ("Teams", scope.teams)):
         if names:
             pairs.append((label, joined([plain(n) for n in names])))
@@ -171,6 +189,7 @@ def _scope(pm: Postmortem) -> list[Block]:
 
 
 def _causes(pm: Postmortem) -> list[Block]:
+    extra_headers, extra_cells = cause_columns(pm)  # level, evidence (SPEC §14)
     rows: list[list[Inlines]] = []
     for cause in pm.root_causes:
         by = [a.id for a in pm.actions if cause.id in a.addresses]
@@ -181,12 +200,11 @@ def _causes(pm: Postmortem) -> list[Block]:
                 plain(cause.confidence),
                 plain(cause.description.strip()),
                 joined([one(Link(a, f"#action-{quote(a)}")) for a in by]) if by else plain("none"),
+                *extra_cells[cause.id],
             ]
         )
-    blocks: list[Block] = [
-        Heading(2, "Root causes"),
-        Table(["Cause", "Category", "Confidence", "Description", "Addressed by"], rows),
-    ]
+    headers = ["Cause", "Category", "Confidence", "Description", "Addressed by", *extra_headers]
+    blocks: list[Block] = [Heading(2, "Root causes"), Table(headers, rows)]
     if pm.contributing_factors:
         blocks += [
             Heading(3, "Contributing factors"),

@@ -1,9 +1,11 @@
 """Ranked search over the archive: BM25F with field weights, the same in the CLI and the page.
 
-Each incident is one document with five fields, weighted title (with the id) 3, tags 2,
+Each incident is one document with six fields, weighted title (with the id) 3, tags 2,
 root causes (with contributing factors) 1.5, actions (title, success criteria, owner,
-ticket) 1.5, summary (with impact and trigger) 1. Text is lower-cased, split on anything but
-letters and digits, stripped of stop words and of plural endings.
+ticket) 1.5, summary (with impact and trigger) 1, investigation (SPEC §14: hypotheses with
+their notes, evidence titles, dissent and its responses, assumptions) 1. Text is
+lower-cased, split on anything but letters and digits, stripped of stop words and of plural
+endings.
 
 For a term t and document d, BM25F (k1 = 1.2, b = 0.75 per field) saturates the weighted,
 length-normalised term frequency: tf~ = Σ_f w_f · tf_f / (1 - b + b · len_f / avglen_f),
@@ -23,8 +25,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FIELDS = ("title", "tags", "causes", "actions", "summary")
-WEIGHTS = {"title": 3.0, "tags": 2.0, "causes": 1.5, "actions": 1.5, "summary": 1.0}
+FIELDS = ("title", "tags", "causes", "actions", "summary", "investigation")
+WEIGHTS = {
+    "title": 3.0,
+    "tags": 2.0,
+    "causes": 1.5,
+    "actions": 1.5,
+    "summary": 1.0,
+    "investigation": 1.0,
+}
 K1, B = 1.2, 0.75
 LEVELS = 26  # weight levels, encoded as the letters A..Z
 MIN_PREFIX = 2
@@ -111,9 +120,28 @@ def field_texts(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def investigation_text(data: dict[str, Any]) -> str:
+    """The searchable text of the investigation: hypotheses (statement, note), evidence
+    titles, dissent (view, response) and assumptions."""
+    assumptions = data.get("assumptions")
+    parts = [
+        text
+        for h in _items(data.get("hypotheses"))
+        for text in _texts([h.get("statement"), h.get("note")])
+    ]
+    parts += _texts([e.get("title") for e in _items(data.get("evidence"))])
+    parts += [
+        text
+        for d in _items(data.get("dissent"))
+        for text in _texts([d.get("view"), d.get("response")])
+    ]
+    parts += _texts(assumptions if isinstance(assumptions, list) else [])
+    return " ".join(parts)
+
+
 def make_doc(data: dict[str, Any], started_at: str) -> SearchDoc:
     """A search document from a postmortem mapping; lenient about missing or odd fields."""
-    texts = field_texts(data)
+    texts = {**field_texts(data), "investigation": investigation_text(data)}
     causes = _items(data.get("root_causes"))
     categories = sorted({str(c.get("category")) for c in causes if c.get("category")})
     tags = data.get("tags")

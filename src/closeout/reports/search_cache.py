@@ -21,7 +21,8 @@ from closeout.reports.search import FIELDS, SearchDoc, build_postings, make_doc
 from closeout.reports.write import write_text
 
 CACHE_FILE = ".search-index.json"
-CACHE_VERSION = 1
+# 2: postings gained the investigation field (hypotheses, evidence titles, dissent).
+CACHE_VERSION = 2
 POSTMORTEM_FILE = "postmortem.yaml"
 
 Key = list[int]
@@ -39,9 +40,9 @@ def postmortem_keys(project: Project) -> dict[str, Key]:
     except OSError:
         return keys
     for entry in entries:
-        if not entry.is_dir():
-            continue
-        try:
+        try:  # a symbolic link loop or an unreadable folder is no incident
+            if not entry.is_dir():
+                continue
             stat = os.stat(os.path.join(entry.path, POSTMORTEM_FILE))
         except OSError:
             continue

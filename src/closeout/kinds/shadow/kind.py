@@ -31,6 +31,8 @@ class ShadowKind(Kind[ShadowScenario]):
     model = ShadowScenario
     engine = "closeout.kinds.shadow.run"
     packages = ("pandas", "numpy", "scipy")
+    extra = "closeout[shadow]"
+    requires = ("scipy", "sklearn")
 
     def check(self, scenario: ShadowScenario, project: Project, locate: Locate) -> list[Problem]:
         return check.check(scenario, project, locate)

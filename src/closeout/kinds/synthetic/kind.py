@@ -47,6 +47,8 @@ class SyntheticKind(Kind[SyntheticScenario]):
     model = SyntheticScenario
     engine = "closeout.kinds.synthetic.run"
     packages = ("hypothesis", "pandas", "numpy")
+    extra = "closeout[synthetic]"
+    requires = ("hypothesis",)
 
     def check(self, scenario: SyntheticScenario, project: Project, locate: Locate) -> list[Problem]:
         return check.check(scenario, project, locate)

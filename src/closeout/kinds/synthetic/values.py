@@ -206,7 +206,7 @@ def check_dtype_name(value: object) -> str:
     """A dtype a ``dtype`` property may require: a pandas name or a generic kind."""
     if not isinstance(value, str):
         raise PydanticCustomError(
-            "dtype", "expected a dtype name like float64, got {value!r}", {"value": value}
+            "dtype", "expected a dtype name like float64, got {value}", {"value": repr(value)}
         )
     if value in GENERIC_DTYPES or value in EXACT_DTYPES or _DATETIME_DTYPE.match(value):
         return value

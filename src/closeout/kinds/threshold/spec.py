@@ -64,8 +64,8 @@ def _alert_name(value: object) -> str:
     if not isinstance(value, str) or not _ALERT_NAME.match(value):
         raise PydanticCustomError(
             "alert_name",
-            "alert name {value!r} must be letters, digits and '_' (a Prometheus name)",
-            {"value": value},
+            "alert name {value} must be letters, digits and '_' (a Prometheus name)",
+            {"value": repr(value)},
         )
     return value
 

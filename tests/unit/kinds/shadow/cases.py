@@ -47,7 +47,7 @@ def as_percent(frame):
 
 
 def with_nan(frame):
-    out = predict_v2(frame)
+    out = predict_v2(frame).copy()  # pandas 3: the array of to_numpy() is read-only
     out[3] = np.nan
     return out
 """

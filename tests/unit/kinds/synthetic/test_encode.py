@@ -56,7 +56,8 @@ def test_special_values_become_explicit_markers() -> None:
         "2024-03-01T10:00:00.5Z",
         "1969-12-31T23:59:59Z",
     ]
-    assert encoded["columns"]["when"] == "datetime64[ns, UTC]"
+    # the frame's own dtype: nanoseconds on pandas 2, microseconds on pandas 3
+    assert encoded["columns"]["when"] == str(awkward()["when"].dtype)
     json.dumps(encoded, allow_nan=False)  # would raise on a bare NaN or inf
 
 
@@ -70,13 +71,9 @@ def test_the_table_is_readable() -> None:
     text = table_text(encode_frame(awkward()))
     lines = text.splitlines()
     assert lines[0].split() == ["#", "income", "count", "name", "region", "when", "flag", "small"]
-    assert lines[1].split() == [
-        "float64",
-        "Int64",
-        "object",
-        "category",
-        "datetime64[ns,",
-        "UTC]",
+    # pandas names the dtypes (text is object on pandas 2, str on pandas 3)
+    assert lines[1].split() == " ".join(str(d) for d in awkward().dtypes).split()
+    assert lines[1].split()[:2] == ["float64", "Int64"] and lines[1].split()[-2:] == [
         "bool",
         "int16",
     ]

@@ -187,9 +187,9 @@ def test_lint_notes_say_which_engine_each_state_uses(
     text = SCENARIO + "before:\n  rules: [{alert: ScorerErrors, expr: 'errors_total > 1e9'}]\n"
     monkeypatch.setenv("CLOSEOUT_PROMTOOL", "/bin/true")
     assert notes(write, text) == [
-        "scenarios/INC-1/a1.yaml:7: engine: promtool (ScorerErrors uses the recording rule "
+        "scenarios/INC-1/a1.yaml:7: info: engine: promtool (ScorerErrors uses the recording rule "
         "'job:errors:ratio5m')",
-        'scenarios/INC-1/a1.yaml:13: before: engine: promtool (series \'errors_total{job="s",'
+        'scenarios/INC-1/a1.yaml:13: info: before: engine: promtool (series \'errors_total{job="s",'
         'code="200"}\' has labels)',
     ]
     monkeypatch.setenv("CLOSEOUT_PROMTOOL", str(project_dir / "missing"))
@@ -200,3 +200,24 @@ def test_scenarios_with_inline_rules_get_no_note(project_dir: Path, write: Write
     from tests.conftest import SCENARIO as INLINE
 
     assert notes(write, INLINE) == []
+
+
+def test_closeout_lint_prints_the_engine_note_without_counting_it(
+    project_dir: Path,
+    write: Write,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.conftest import POSTMORTEM
+
+    from closeout.cli import main
+
+    write("scenarios/INC-1/postmortem.yaml", POSTMORTEM)
+    write("monitoring/alerts.yml", RULES)
+    write("scenarios/INC-1/a1.yaml", SCENARIO)
+    monkeypatch.setenv("CLOSEOUT_PROMTOOL", "/bin/true")
+    code = main(["lint", "--strict", "scenarios"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "scenarios/INC-1/a1.yaml:7: info: engine: promtool" in out + err
+    assert "0 error(s), 0 warning(s)" in out + err
