@@ -1,16 +1,22 @@
-"""drift_replay performance, printed in one run (``nox -s bench`` runs every bench_*.py).
+"""drift_replay speed against its baselines, in one run (``nox -s bench`` runs every bench_*.py).
 
-Data: a reference of 200,000 rows x 10 numeric columns and an incident of 48 hourly windows
-of 10,000 rows, three columns shifting by 0.05 standard deviations from window 24 on. Three
-ways to get the per-window, per-column KS verdicts, timed in the same process:
+Data (the bench incident): a reference of 200,000 rows x 10 numeric columns and an incident
+of 48 hourly windows of 10,000 rows, three columns shifting by 0.05 standard deviations from
+window 24 on, written as Parquet files of a closeout project. Timed in the same process:
 
-1. closeout's whole replay (read the Parquet files, cut windows, score, judge), method ks;
-2. a loop of evidently's ``DataDriftPreset(method="ks")`` over the windows (the obvious way);
-3. a loop of ``scipy.stats.ks_2samp`` over windows and columns (the floor for exact KS).
+1. closeout's whole replay (read the Parquet files, cut windows, score, judge) with
+   ``method: ks``, with the default workers (the cores available) and with ``workers = 1``;
+2. a loop of ``scipy.stats.ks_2samp`` over the windows and columns (already in memory);
+3. closeout's replay with evidently's automatic method choice (``monitor: {}``: normed
+   wasserstein for these columns), default workers and one;
+4. a loop of evidently's own stattest functions over the same windows and columns, the way
+   its ``ValueDrift`` calls them (``get_stattest`` chooses, then the test runs).
 
-Targets (issue 3): closeout <= 0.2x the preset loop and <= 3x the scipy loop, identical
-verdicts, and peak memory <= 2x the loaded frames (measured with tracemalloc in a separate
-run, since tracing slows everything down). ``--windows N`` shortens the run.
+Targets (issue 13): (1) <= 0.1x (2) with identical p-values and flags; (3) <= 0.1x (4) with
+identical scores, flags and methods. ``--preset`` adds the loop of ``DataDriftPreset``
+(issue 3: closeout <= 0.2x that), ``--windows N`` shortens the run. Peak memory is measured
+in a fresh process (the replay's RSS growth against ``pd.read_parquet`` of the same files).
+Exit 1 when any score or flag differs from its baseline.
 """
 
 from __future__ import annotations
@@ -21,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 from typing import Any
@@ -29,7 +34,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from closeout.kinds._toolkit.data import read_frame
 from closeout.kinds.drift_replay import data as replay_data
 from closeout.kinds.drift_replay import run as replay_run  # noqa: F401  (the engine, loaded early)
 from closeout.kinds.drift_replay import scoring as replay_scoring
@@ -101,8 +105,10 @@ def write_project(
     incident.to_parquet(root / "incident.parquet")
 
 
-def closeout_replay(root: Path, scenario: str) -> tuple[float, dict[str, Any]]:
+def closeout_replay(root: Path, scenario: str, workers: int | None) -> tuple[float, dict[str, Any]]:
     """Time closeout's whole replay of one scenario, from reading the files on."""
+    setting = f"workers = {workers}\n" if workers is not None else ""
+    (root / "pyproject.toml").write_text(f"[tool.closeout]\n{setting}")
     replay_data._FRAMES.clear()  # read the Parquet files inside the timed region
     project = load_project(root)
     loaded = load_scenario(project, root / "scenarios" / "INC-BENCH" / f"{scenario}.yaml")
@@ -116,6 +122,38 @@ def closeout_replay(root: Path, scenario: str) -> tuple[float, dict[str, Any]]:
 
 def window_slices(incident: pd.DataFrame, windows: int) -> list[pd.DataFrame]:
     return [incident.iloc[k * WINDOW_ROWS : (k + 1) * WINDOW_ROWS] for k in range(windows)]
+
+
+def scipy_loop(reference: pd.DataFrame, slices: list[pd.DataFrame]) -> tuple[float, np.ndarray]:
+    from scipy.stats import ks_2samp
+
+    scores = np.zeros((len(slices), len(COLUMNS)))
+    start = time.perf_counter()
+    reference_columns = [reference[c].to_numpy() for c in COLUMNS]
+    for k, window in enumerate(slices):
+        for j, name in enumerate(COLUMNS):
+            scores[k, j] = ks_2samp(reference_columns[j], window[name].to_numpy()).pvalue
+    return time.perf_counter() - start, scores
+
+
+def stattest_loop(
+    reference: pd.DataFrame, slices: list[pd.DataFrame]
+) -> tuple[float, np.ndarray, np.ndarray, set[str]]:
+    """evidently's own functions, as ValueDrift calls them: choose, then test."""
+    registry = replay_scoring.import_evidently()
+    numerical = registry.ColumnType.Numerical
+    scores = np.zeros((len(slices), len(COLUMNS)))
+    flags = np.zeros((len(slices), len(COLUMNS)), dtype=bool)
+    methods = set()
+    start = time.perf_counter()
+    for k, window in enumerate(slices):
+        for j, name in enumerate(COLUMNS):
+            ref, cur = reference[name], window[name].reset_index(drop=True)
+            test = registry.get_stattest(ref, cur, numerical, None)
+            result = test(ref, cur, numerical, None)
+            scores[k, j], flags[k, j] = result.drift_score, result.drifted
+            methods.add(test.name)
+    return time.perf_counter() - start, scores, flags, methods
 
 
 def preset_loop(reference: pd.DataFrame, slices: list[pd.DataFrame]) -> tuple[float, np.ndarray]:
@@ -138,28 +176,13 @@ def preset_loop(reference: pd.DataFrame, slices: list[pd.DataFrame]) -> tuple[fl
     return time.perf_counter() - start, scores
 
 
-def scipy_loop(reference: pd.DataFrame, slices: list[pd.DataFrame]) -> tuple[float, np.ndarray]:
-    from scipy.stats import ks_2samp
-
-    scores = np.zeros((len(slices), len(COLUMNS)))
-    start = time.perf_counter()
-    reference_columns = [reference[c].to_numpy() for c in COLUMNS]
-    for k, window in enumerate(slices):
-        for j, name in enumerate(COLUMNS):
-            scores[k, j] = ks_2samp(reference_columns[j], window[name].to_numpy()).pvalue
-    return time.perf_counter() - start, scores
+def table(metrics: dict[str, Any], key: str) -> np.ndarray:
+    return np.array([[row["columns"][c][key] for c in COLUMNS] for row in metrics["windows"]])
 
 
-def closeout_scores(metrics: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    rows = metrics["windows"]
-    scores = np.array([[row["columns"][c]["score"] for c in COLUMNS] for row in rows])
-    flags = np.array([[row["columns"][c]["drifted"] for c in COLUMNS] for row in rows])
-    return scores, flags
-
-
-def peak_memory(root: Path) -> tuple[int, int, int]:
-    """Peak RSS growth of the replay, of a plain ``pd.read_parquet`` of the same files (each
-    in a fresh process, imports done first), and the replay's peak traced allocation."""
+def peak_memory(root: Path) -> tuple[int, int]:
+    """Peak RSS growth of the replay and of a plain ``pd.read_parquet`` of the same files,
+    each in a fresh process with its imports done first."""
     figures = []
     for what in ("replay", "read"):
         done = subprocess.run(
@@ -168,8 +191,8 @@ def peak_memory(root: Path) -> tuple[int, int, int]:
             text=True,
             check=True,
         )
-        figures.append([int(v) for v in done.stdout.split()])
-    return figures[0][0], figures[1][0], figures[0][1]
+        figures.append(int(done.stdout.split()[0]))
+    return figures[0], figures[1]
 
 
 def _status_kib(field: str) -> int:
@@ -179,42 +202,26 @@ def _status_kib(field: str) -> int:
     raise SystemExit(f"no {field} in /proc/self/status")
 
 
-def _warm_up_readers() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        tiny = Path(folder) / "tiny.parquet"
-        pd.DataFrame(
-            {"x": [1.0, 2.0], "t": pd.to_datetime(["2025-01-01"] * 2, utc=True)}
-        ).to_parquet(tiny)
-        read_frame(tiny, "tiny.parquet", lean=True)
-        pd.read_parquet(tiny)
-
-
 def memory_probe(root: Path, what: str) -> None:
-    """Print the RSS growth (high-water mark) and traced peak of one replay or one read."""
+    """Print the RSS growth (high-water mark) of one serial replay or one read."""
     import pyarrow.parquet  # noqa: F401
     import scipy.stats  # noqa: F401
 
-    replay_scoring.import_evidently()
-    _warm_up_readers()  # first-use imports of the Parquet paths are not data memory
     gc.collect()
     Path("/proc/self/clear_refs").write_text("5")  # reset VmHWM to the current RSS (Linux)
     before = _status_kib("VmRSS")
-    tracemalloc.start()
     if what == "replay":
-        closeout_replay(root, "ks")
+        closeout_replay(root, "ks", 1)
     else:
-        frames = [
-            pd.read_parquet(root / name) for name in ("reference.parquet", "incident.parquet")
-        ]
+        frames = [pd.read_parquet(root / n) for n in ("reference.parquet", "incident.parquet")]
         del frames
-    _, traced = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print((_status_kib("VmHWM") - before) * 1024, traced)
+    print((_status_kib("VmHWM") - before) * 1024)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=int, default=48, help="incident windows (default 48)")
+    parser.add_argument("--preset", action="store_true", help="also time DataDriftPreset")
     parser.add_argument("--memory-probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--probe", default="replay", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -225,75 +232,96 @@ def main(argv: list[str] | None = None) -> int:
     import evidently  # noqa: F401  (import cost stays out of every timing)
 
     reference, incident = make_data(args.windows)
-    frames_bytes = int(
-        reference.memory_usage(deep=True).sum() + incident.memory_usage(deep=True).sum()
-    )
     slices = window_slices(incident, args.windows)
     print(
         f"reference {len(reference):,} rows x {len(COLUMNS)} columns; incident {args.windows} "
-        f"hourly windows x {WINDOW_ROWS:,} rows; loaded frames {frames_bytes / 2**20:.0f} MiB"
+        f"hourly windows x {WINDOW_ROWS:,} rows; {args.windows * len(COLUMNS)} window-columns"
     )
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_project(root, reference, incident, args.windows)
-        closeout_replay(root, "ks")  # warm-up: first-call costs of pandas/scipy/evidently
-        closeout_s, metrics = closeout_replay(root, "ks")
-        auto_s, auto_metrics = closeout_replay(root, "auto")
+        closeout_replay(root, "ks", None)  # warm-up: first-call costs of pandas/scipy
+        closeout_replay(root, "auto", None)
+        ks = {w: closeout_replay(root, "ks", w) for w in (None, 1)}
         scipy_s, scipy_scores = scipy_loop(reference, slices)
-        preset_s, preset_scores = preset_loop(reference, slices)
-        peak = peak_memory(root)
-    scores, flags = closeout_scores(metrics)
-    report(closeout_s, auto_s, auto_metrics, scipy_s, preset_s)
-    return check(scores, flags, scipy_scores, preset_scores, metrics, peak, frames_bytes)
+        auto = {w: closeout_replay(root, "auto", w) for w in (None, 1)}
+        loop_s, loop_scores, loop_flags, loop_methods = stattest_loop(reference, slices)
+        preset = preset_loop(reference, slices) if args.preset else None
+        rss, read_rss = peak_memory(root)
+    return report(
+        ks,
+        scipy_s,
+        scipy_scores,
+        auto,
+        loop_s,
+        loop_scores,
+        loop_flags,
+        loop_methods,
+        preset,
+        rss,
+        read_rss,
+    )
 
 
 def report(
-    closeout_s: float, auto_s: float, auto: dict[str, Any], scipy_s: float, preset_s: float
-) -> None:
-    methods = sorted(
-        {cell["method"] for row in auto["windows"] for cell in row["columns"].values()}
-    )
-    print(f"closeout replay, method ks            {closeout_s:8.2f} s")
-    print(f"closeout replay, evidently's choice   {auto_s:8.2f} s  (chose {', '.join(methods)})")
-    print(f"loop of scipy.stats.ks_2samp          {scipy_s:8.2f} s")
-    print(f"loop of DataDriftPreset(method='ks')  {preset_s:8.2f} s")
-    print(
-        f"closeout / preset loop = {closeout_s / preset_s:.3f}x (target <= 0.2x); "
-        f"closeout / scipy loop = {closeout_s / scipy_s:.2f}x (target <= 3x)"
-    )
-
-
-def check(
-    scores: np.ndarray,
-    flags: np.ndarray,
+    ks: dict[int | None, tuple[float, dict[str, Any]]],
+    scipy_s: float,
     scipy_scores: np.ndarray,
-    preset_scores: np.ndarray,
-    metrics: dict[str, Any],
-    peak: tuple[int, int, int],
-    frames_bytes: int,
+    auto: dict[int | None, tuple[float, dict[str, Any]]],
+    loop_s: float,
+    loop_scores: np.ndarray,
+    loop_flags: np.ndarray,
+    loop_methods: set[str],
+    preset: tuple[float, np.ndarray] | None,
+    rss: int,
+    read_rss: int,
 ) -> int:
-    # evidently's ks drifts at p <= threshold (0.05 by default)
-    same_preset = bool(np.array_equal(flags, preset_scores <= 0.05))
-    same_scipy = bool(np.array_equal(flags, scipy_scores <= 0.05))
-    alerting = [row["alerting"] for row in metrics["windows"]]
-    same_alerts = alerting == list((preset_scores <= 0.05).any(axis=1))
+    ok = True
+    for label, runs, base_s, target in (
+        ("method ks          ", ks, scipy_s, "the scipy ks_2samp loop"),
+        ("evidently's choice ", auto, loop_s, "the loop of evidently's stattests"),
+    ):
+        (fast_s, _), (serial_s, _) = runs[None], runs[1]
+        print(
+            f"closeout replay, {label} {fast_s:7.2f} s (default workers), {serial_s:7.2f} s "
+            f"(workers = 1); {target}: {base_s:7.2f} s"
+        )
+        print(
+            f"  ratio {fast_s / base_s:.3f}x (workers = 1: {serial_s / base_s:.3f}x); target "
+            f"<= 0.1x: {'met' if fast_s / base_s <= 0.1 else 'MISSED'}"
+        )
+    for workers, (_, metrics) in ks.items():
+        scores, flags = table(metrics, "score"), table(metrics, "evidently_drifted")
+        same = bool(np.array_equal(flags, scipy_scores <= 0.05))
+        gap = float(np.max(np.abs(scores - scipy_scores)))
+        print(
+            f"  ks (workers {workers or 'default'}): flags identical {same}, largest p-value "
+            f"difference {gap:.1e}"
+        )
+        ok &= same and gap <= 1e-12
+    for workers, (_, metrics) in auto.items():
+        scores, flags = table(metrics, "score"), table(metrics, "evidently_drifted")
+        methods = {c["method"] for row in metrics["windows"] for c in row["columns"].values()}
+        same = bool(np.array_equal(flags, loop_flags)) and methods == loop_methods
+        gap = float(np.max(np.abs(scores - loop_scores)))
+        print(
+            f"  auto (workers {workers or 'default'}): methods {sorted(methods)}, flags identical "
+            f"{same}, largest score difference {gap:.1e}"
+        )
+        ok &= same and gap <= 1e-12
+    if preset is not None:
+        preset_s, preset_scores = preset
+        agree = bool(np.array_equal(table(ks[None][1], "evidently_drifted"), preset_scores <= 0.05))
+        print(
+            f"loop of DataDriftPreset(method='ks') {preset_s:7.2f} s: closeout / preset = "
+            f"{ks[None][0] / preset_s:.3f}x (issue 3 target <= 0.2x); flags identical {agree}"
+        )
+        ok &= agree
     print(
-        f"verdicts identical: preset {same_preset}, scipy {same_scipy}, window alerts "
-        f"{same_alerts} ({int(flags.sum())} drifted cells, {sum(alerting)} alerting windows)"
+        f"peak RSS growth of a serial ks replay (fresh process): {rss / 2**20:.0f} MiB; of "
+        f"pd.read_parquet of the same files alone: {read_rss / 2**20:.0f} MiB"
     )
-    print(
-        f"largest score difference: vs preset {np.max(np.abs(scores - preset_scores)):.1e}, "
-        f"vs scipy {np.max(np.abs(scores - scipy_scores)):.1e}"
-    )
-    rss, read_rss, traced = peak
-    print(
-        f"peak memory of the whole replay (fresh process): RSS growth {rss / 2**20:.0f} MiB = "
-        f"{rss / frames_bytes:.2f}x the loaded frames (target <= 2x); of which reading alone, "
-        f"as pd.read_parquet does it: {read_rss / 2**20:.0f} MiB = {read_rss / frames_bytes:.2f}x; "
-        f"traced Python/numpy allocations of the replay {traced / 2**20:.0f} MiB = "
-        f"{traced / frames_bytes:.2f}x"
-    )
-    return 0 if same_preset and same_scipy and same_alerts else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Shared by every kind that reads data files: ``check_data_file`` for lint, ``read_frame`` to
 read, ``parse_timestamps`` (the one timestamp-column parser) and ``numeric_values`` to turn
-columns into values, all with the same DataError wording. pandas and NumPy are imported
-inside the functions, so lint can use ``check_data_file`` cheaply.
+columns into values, all with the same DataError wording; ``dataset_files`` expands a folder
+or glob of Parquet files (SPEC §12) into the files it names, for lint, readers and hashing.
+pandas and NumPy are imported inside the functions, so lint can use the checks cheaply.
 """
 
 from __future__ import annotations
@@ -21,6 +22,44 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+PARQUET_SUFFIXES = (".parquet", ".pq")
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
+def is_glob(relative: str) -> bool:
+    """Whether a data path is a glob pattern (``*``, ``?`` or ``[``) rather than a path."""
+    return any(character in _GLOB_CHARACTERS for character in relative)
+
+
+def dataset_files(project: Project, relative: str) -> list[Path]:
+    """The Parquet files a folder or glob names, sorted; ValueError if it leaves the project.
+
+    A folder yields every ``.parquet``/``.pq`` file below it (hive partitions such as
+    ``date=2025-07-01/`` included); a glob (``**`` allowed) the Parquet files it matches.
+    Files and folders whose names start with ``.`` or ``_`` (``_SUCCESS``, ``_temporary/``,
+    ``.part-0.crc``) are bookkeeping of the writer, not data, and are skipped.
+    """
+    if is_glob(relative):
+        if Path(relative).is_absolute():
+            raise ValueError(f"'{relative}' is absolute; paths are relative to the project root")
+        parts = Path(relative).parts
+        fixed = parts[: next(i for i, part in enumerate(parts) if is_glob(part))]
+        base = project.resolve_inside(str(Path(*fixed))) if fixed else project.root
+        found = [p for p in base.glob(str(Path(*parts[len(fixed) :]))) if p.is_file()]
+    else:
+        base = project.resolve_inside(relative)
+        found = [p for p in base.rglob("*") if p.is_file()] if base.is_dir() else []
+    files = []
+    for path in found:
+        hidden = any(part.startswith((".", "_")) for part in path.relative_to(base).parts)
+        if hidden or path.suffix.lower() not in PARQUET_SUFFIXES:
+            continue
+        resolved = path.resolve()
+        if resolved != project.root and project.root not in resolved.parents:
+            shown = path.relative_to(project.root).as_posix()
+            raise ValueError(f"'{shown}' resolves outside the project root ({resolved})")
+        files.append(path)
+    return sorted(files)
 
 
 def check_data_file(
@@ -121,15 +160,16 @@ def parse_timestamps(frame: pd.DataFrame, column: str, display: str) -> np.ndarr
             "times such as 2025-07-01T22:00:00Z"
         )
     try:
-        parsed = pd.to_datetime(raw, utc=True, format="ISO8601")
+        # Nanoseconds, as pandas 2 parses: pandas 3 parses into microseconds and so accepts
+        # years (9999) whose nanoseconds overflow; they are unparsable rows on both.
+        parsed = pd.to_datetime(raw, utc=True, format="ISO8601").dt.as_unit("ns")
     except (ValueError, TypeError, OverflowError):
         parsed = None
     if parsed is None or parsed.isna().any():
         # Parsing the whole column at once is fast but names no row: find the first bad one.
         _raise_for_first_bad_row(raw, column, display)
         raise DataError(f"{display}: column '{column}': cannot parse timestamps")
-    # as_unit: Parquet may store microseconds; int64 of the series is in its own unit.
-    nanoseconds = parsed.dt.as_unit("ns").astype("int64").to_numpy()
+    nanoseconds = parsed.astype("int64").to_numpy()
     return np.asarray(nanoseconds // 1_000_000, dtype=np.int64)
 
 
@@ -149,7 +189,7 @@ def _raise_for_first_bad_row(raw: pd.Series, column: str, display: str) -> None:
         raise DataError(f"{_row_line(display, index)}: column '{column}': empty timestamp")
     for index, value in enumerate(raw.tolist()):
         try:
-            pd.to_datetime(value, utc=True, format="ISO8601")
+            pd.to_datetime(value, utc=True, format="ISO8601").as_unit("ns")
         except (ValueError, TypeError, OverflowError):
             raise DataError(
                 f"{_row_line(display, index)}: column '{column}': cannot parse "

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from closeout.errors import Problem
 from closeout.kind import Locate
-from closeout.kinds._toolkit.data import check_data_file
-from closeout.kinds.drift_replay.spec import STATTESTS, DriftMonitor, DriftReplayScenario
+from closeout.kinds._toolkit.data import check_data_file, dataset_files, is_glob
+from closeout.kinds.drift_replay.spec import (
+    STATTESTS,
+    DriftMonitor,
+    DriftReplayScenario,
+    DuckDBQuery,
+)
 from closeout.models import suggest
 from closeout.project import Project
 
@@ -51,10 +56,54 @@ def _has_expectation(scenario: DriftReplayScenario) -> bool:
 def _check_files(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
     problems: list[Problem] = []
     for field in ("reference", "current", "control"):
-        relative = getattr(scenario, field)
-        if relative is not None:
-            problems += check_data_file(relative, (field,), project, locate)
+        source = getattr(scenario, field)
+        if isinstance(source, DuckDBQuery):
+            problems += _check_duckdb(source, field, project, locate)
+        elif source is not None and (is_glob(source) or _is_folder(project, source)):
+            problems += _check_dataset(source, field, project, locate)
+        elif source is not None:
+            problems += check_data_file(source, (field,), project, locate)
     return problems
+
+
+def _is_folder(project: Project, relative: str) -> bool:
+    try:
+        return project.resolve_inside(relative).is_dir()
+    except ValueError:
+        return False
+
+
+def _check_dataset(relative: str, field: str, project: Project, locate: Locate) -> list[Problem]:
+    """A folder or glob of Parquet files: inside the project, naming at least one file."""
+    try:
+        files = dataset_files(project, relative)
+    except ValueError as exc:
+        return [Problem(locate((field,)), field, str(exc))]
+    if files:
+        return []
+    what = f"glob '{relative}' matches" if is_glob(relative) else f"folder '{relative}' holds"
+    return [
+        Problem(
+            locate((field,)),
+            field,
+            f"{what} no Parquet file (.parquet or .pq; names starting with . or _ are skipped)",
+        )
+    ]
+
+
+def _check_duckdb(
+    source: DuckDBQuery, field: str, project: Project, locate: Locate
+) -> list[Problem]:
+    """The DuckDB file resolves inside the project and exists (the query runs at run time)."""
+    where = (field, "duckdb")
+    try:
+        path = project.resolve_inside(source.duckdb)
+    except ValueError as exc:
+        return [Problem(locate(where), f"{field}.duckdb", str(exc))]
+    if not path.is_file():
+        message = f"DuckDB file '{source.duckdb}' not found"
+        return [Problem(locate(where), f"{field}.duckdb", message)]
+    return []
 
 
 def _check_monitor(monitor: DriftMonitor, prefix: tuple[str, ...], locate: Locate) -> list[Problem]:

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Literal
 
 from closeout.errors import DataError
 from closeout.kinds._toolkit.data import read_frame, require_column
-from closeout.models import suggest
 from closeout.project import Project
 
 if TYPE_CHECKING:
@@ -111,59 +110,3 @@ def cast(series: pd.Series) -> pd.Series:
     missing = series.isna().to_numpy()
     values[missing] = np.nan
     return pd.Series(values, index=series.index, name=series.name, dtype=object)
-
-
-def monitored_columns(
-    requested: list[str] | None, reference: Table, current: Table, timestamp: str
-) -> tuple[list[str], list[str]]:
-    """The columns to watch and, by default, the shared columns left out (datetimes)."""
-    if requested is not None:
-        return list(dict.fromkeys(requested)), []
-    shared = [
-        str(c)
-        for c in reference.frame.columns
-        if c in current.frame.columns and str(c) != timestamp
-    ]
-    watched = [c for c in shared if column_kind(reference.frame[c]) is not None]
-    left_out = [c for c in shared if c not in watched]
-    if not watched:
-        raise DataError(
-            f"{reference.display} and {current.display} share no column a drift test can "
-            f"watch (besides the timestamp '{timestamp}'); list monitor.columns"
-        )
-    return watched, left_out
-
-
-def check_column(column: str, tables: list[Table]) -> ColumnKind:
-    """The column's kind; a DataError when it is missing, empty or changes type."""
-    for table in tables:
-        if column not in table.frame.columns:
-            columns = [str(c) for c in table.frame.columns]
-            raise DataError(
-                f"{table.display}: monitored column '{column}' is missing from this "
-                f"{table.role} file{suggest(column, columns)}; columns are: {', '.join(columns)}"
-            )
-        if table.column(column).isna().all():
-            raise DataError(
-                f"{table.display}: column '{column}' has no values (every cell is empty) in "
-                f"this {table.role} file"
-            )
-    kinds = [(table, column_kind(table.column(column))) for table in tables]
-    reference_kind = kinds[0][1]
-    if reference_kind is None:
-        raise DataError(
-            f"{tables[0].display}: column '{column}' holds dates or durations; drift tests "
-            "take numeric or categorical columns"
-        )
-    for table, kind in kinds[1:]:
-        if kind != reference_kind:
-            raise DataError(
-                f"{table.display}: column '{column}' is {_kind_word(kind)} here but "
-                f"{_kind_word(reference_kind)} in {tables[0].display} (did its type or unit "
-                "change upstream?)"
-            )
-    return reference_kind
-
-
-def _kind_word(kind: ColumnKind | None) -> str:
-    return KIND_WORDS[kind] if kind is not None else "dates or durations"

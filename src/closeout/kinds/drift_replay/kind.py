@@ -15,7 +15,7 @@ from typing import Any
 from closeout.errors import Problem
 from closeout.kind import Figures, Kind, Locate
 from closeout.kinds.drift_replay import check, figures
-from closeout.kinds.drift_replay.spec import DriftReplayScenario
+from closeout.kinds.drift_replay.spec import DriftReplayScenario, source_text
 from closeout.project import Project
 
 
@@ -26,6 +26,8 @@ class DriftReplayKind(Kind[DriftReplayScenario]):
     model = DriftReplayScenario
     engine = "closeout.kinds.drift_replay.run"
     packages = ("evidently", "pandas", "numpy", "scipy")
+    extra = "closeout[drift]"
+    requires = ("evidently", "scipy", "duckdb")
 
     def check(
         self, scenario: DriftReplayScenario, project: Project, locate: Locate
@@ -33,10 +35,9 @@ class DriftReplayKind(Kind[DriftReplayScenario]):
         return check.check(scenario, project, locate)
 
     def data_files(self, scenario: DriftReplayScenario) -> list[str]:
-        files = {scenario.reference, scenario.current}
-        if scenario.control is not None:
-            files.add(scenario.control)
-        return sorted(files)
+        """Each source's path: a file, a folder or glob of Parquet files, a DuckDB file."""
+        sources = [scenario.reference, scenario.current, scenario.control]
+        return sorted({source_text(s) for s in sources if s is not None})
 
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         return figures.figures(metrics)

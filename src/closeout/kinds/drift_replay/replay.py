@@ -1,7 +1,10 @@
-"""Replaying a scenario's data through a monitor: load, cut into windows, score, judge.
+"""Replaying a scenario's data through a monitor: open, prepare, score each window, judge.
 
-``replay_scenario`` returns a ``Replay``: everything one side (fixed or before) computed,
-which ``run`` turns into outcomes and metrics and ``artifacts`` into charts and a report.
+``replay_scenario`` opens the sources (``sources``), works out the monitored columns and
+checks them (``columns``), prepares each column's reference once (``scoring``), scores the
+incident and control periods window by window (``parallel``) and judges them (``verdict``).
+It returns a ``Replay``: everything one side (fixed or before) computed, which ``run`` turns
+into outcomes and metrics and ``artifacts`` into charts and the evidently snapshot.
 """
 
 from __future__ import annotations
@@ -11,20 +14,18 @@ from dataclasses import dataclass
 from closeout._time import format_duration_ms, from_ms, iso_z, to_ms
 from closeout.errors import DataError
 from closeout.kind import RunContext
-from closeout.kinds._toolkit.data import parse_timestamps
-from closeout.kinds.drift_replay.data import (
-    ColumnKind,
-    Table,
-    check_column,
-    load_table,
-    monitored_columns,
-)
+from closeout.kinds.drift_replay.columns import check_column, monitored_columns, no_values
+from closeout.kinds.drift_replay.data import ColumnKind
 from closeout.kinds.drift_replay.expect import Detection
+from closeout.kinds.drift_replay.parallel import score_windows, worker_count
 from closeout.kinds.drift_replay.scoring import ColumnScorer
+from closeout.kinds.drift_replay.source import Source
+from closeout.kinds.drift_replay.sources import open_source
 from closeout.kinds.drift_replay.spec import DriftMonitor, DriftReplayScenario
-from closeout.kinds.drift_replay.verdict import Period, WindowResult, judge_windows
-from closeout.kinds.drift_replay.windows import cut
+from closeout.kinds.drift_replay.verdict import Period, judge_windows
 from closeout.models import suggest
+
+ROLES = ("reference", "current", "control")
 
 
 @dataclass
@@ -33,8 +34,7 @@ class Replay:
 
     scenario: DriftReplayScenario
     monitor: DriftMonitor
-    reference: Table
-    current: Table
+    sources: dict[str, Source]  # by role: reference, current and (maybe) control
     scorers: dict[str, ColumnScorer]
     incident: Period
     control: Period | None
@@ -45,14 +45,13 @@ class Replay:
 def replay_scenario(
     scenario: DriftReplayScenario, monitor: DriftMonitor, context: RunContext
 ) -> Replay:
-    """Load the files, score every window of the incident and control periods, judge them."""
-    project = context.project
-    reference = load_table(project, scenario.reference, "reference")
-    current = load_table(project, scenario.current, "current")
-    control = (
-        load_table(project, scenario.control, "control") if scenario.control is not None else None
-    )
-    tables = [reference, current] + ([control] if control is not None else [])
+    """Open the sources, score every window of the incident and control periods, judge them."""
+    sources = {
+        role: open_source(context, getattr(scenario, role), role)
+        for role in ROLES
+        if getattr(scenario, role) is not None
+    }
+    reference, current = sources["reference"], sources["current"]
     names, left_out = monitored_columns(monitor.columns, reference, current, scenario.timestamp)
     unknown = sorted(set(monitor.per_column or {}) - set(names))
     if unknown:
@@ -63,11 +62,17 @@ def replay_scenario(
             f"not monitored{suggest(unknown[0], names)}; monitored columns: {', '.join(names)}"
         )
     _check_alert_rule(monitor, names)
-    kinds = {name: check_column(name, tables) for name in names}
-    scorers = {name: _scorer(name, kinds[name], monitor, reference, context.seed) for name in names}
-    incident = replay_period(current, scenario, monitor, scorers)
+    kinds = {name: check_column(name, list(sources.values())) for name in names}
+    scorers = _scorers(names, kinds, monitor, reference, context.seed)
+    workers = context.project.workers
+    for source in sources.values():
+        # no open file or database (and none of its threads) crosses a fork into workers;
+        # each source reopens what it needs in the process that reads
+        source.release()
+    incident = replay_period(current, scenario, monitor, scorers, workers)
+    control = sources.get("control")
     control_period = (
-        replay_period(control, scenario, monitor, scorers) if control is not None else None
+        replay_period(control, scenario, monitor, scorers, workers) if control else None
     )
     onset = to_ms(scenario.onset or context.postmortem.started_at)
     detection = Detection(
@@ -78,72 +83,68 @@ def replay_scenario(
     )
     _check_onset(detection, current)
     return Replay(
-        scenario,
-        monitor,
-        reference,
-        current,
-        scorers,
-        incident,
-        control_period,
-        detection,
-        left_out,
+        scenario, monitor, sources, scorers, incident, control_period, detection, left_out
     )
 
 
-def _scorer(
-    name: str, kind: ColumnKind, monitor: DriftMonitor, reference: Table, seed: int
-) -> ColumnScorer:
-    method, threshold = monitor.test_for(name)
-    override = monitor.per_column.get(name)
-    source = (
-        f"monitor.per_column.{name}.method"
-        if override is not None and override.method is not None
-        else "monitor.method"
-    )
-    return ColumnScorer(
-        column=name,
-        kind=kind,
-        method=method,
-        threshold=threshold,
-        reference_raw=reference.column(name),
-        source=source,
-        reference_display=reference.display,
-        seed=seed,
-    )
+def _scorers(
+    names: list[str],
+    kinds: dict[str, ColumnKind],
+    monitor: DriftMonitor,
+    reference: Source,
+    seed: int,
+) -> dict[str, ColumnScorer]:
+    """One scorer per column, each holding its reference column prepared once."""
+    values = reference.read_all(names)
+    scorers = {}
+    for name in names:
+        if reference.streamed and bool(values[name].isna().all()):
+            no_values(reference, name)
+        method, threshold = monitor.test_for(name)
+        override = monitor.per_column.get(name)
+        source = (
+            f"monitor.per_column.{name}.method"
+            if override is not None and override.method is not None
+            else "monitor.method"
+        )
+        scorers[name] = ColumnScorer(
+            column=name,
+            kind=kinds[name],
+            method=method,
+            threshold=threshold,
+            reference_raw=values.pop(name),
+            source=source,
+            reference_display=reference.display,
+            seed=seed,
+        )
+    return scorers
 
 
 def replay_period(
-    table: Table,
+    source: Source,
     scenario: DriftReplayScenario,
     monitor: DriftMonitor,
     scorers: dict[str, ColumnScorer],
+    workers: int | None,
 ) -> Period:
-    """Cut one file into windows and judge each one."""
-    times = parse_timestamps(table.frame, scenario.timestamp, table.display)
-    windows = cut(times, scenario.window, table.display)
-    values = {name: table.column(name).to_numpy() for name in scorers}
-    results: list[WindowResult] = []
-    for window in windows:
-        if window.count < scenario.min_rows:
-            results.append(WindowResult(window, skipped=True))
-            continue
-        result = WindowResult(window, skipped=False)
-        for name, scorer in scorers.items():
-            cell = scorer.score(values[name][window.rows])
-            if cell is None:
-                result.empty_columns.append(name)
-            else:
-                result.cells[name] = cell
-        results.append(result)
+    """Cut one source into windows, score and judge each one."""
+    windows = source.windows(scenario.timestamp, scenario.window)
+    count = worker_count(workers, source, windows, len(scorers))
+    scored = score_windows(source, windows, scorers, scenario.min_rows, count)
+    results = scored.results
+    if source.streamed:
+        for name in scorers:
+            if name not in scored.present:
+                no_values(source, name)
     if all(r.skipped for r in results):
-        largest = max(w.count for w in windows)
+        largest = max(r.window.count for r in results)
         raise DataError(
-            f"{table.display}: no {format_duration_ms(scenario.window)} window has at least "
+            f"{source.display}: no {format_duration_ms(scenario.window)} window has at least "
             f"min_rows={scenario.min_rows} rows (the largest has {largest}); lower min_rows "
             "or use a longer window"
         )
     judge_windows(results, monitor)
-    return Period(table.role, table.display, results)
+    return Period(source.role, source.display, results)
 
 
 def _check_alert_rule(monitor: DriftMonitor, names: list[str]) -> None:
@@ -156,7 +157,7 @@ def _check_alert_rule(monitor: DriftMonitor, names: list[str]) -> None:
         )
 
 
-def _check_onset(detection: Detection, current: Table) -> None:
+def _check_onset(detection: Detection, current: Source) -> None:
     if detection.onset >= detection.data_end:
         raise DataError(
             f"{current.display}: the onset {iso_z(from_ms(detection.onset))} is after the last "

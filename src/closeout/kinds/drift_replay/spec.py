@@ -12,9 +12,17 @@ pandas or evidently.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, model_validator
+from pydantic import (
+    BeforeValidator,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
@@ -85,6 +93,31 @@ StatTestName = Annotated[
 Threshold = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+class DuckDBQuery(Model):
+    """Data from a DuckDB database file: the rows of ``query`` (SPEC §12)."""
+
+    duckdb: str = Field(min_length=1)  # the database file, relative to the project root
+    query: str = Field(min_length=1)
+
+
+def _source_form(value: Any) -> str:
+    return "form:duckdb" if isinstance(value, dict) else "form:path"
+
+
+# A CSV or Parquet file, a folder or glob of Parquet files (hive partitions allowed), or a
+# DuckDB query (SPEC §4.1, §12).
+DataSource = Annotated[
+    Annotated[Annotated[str, StringConstraints(min_length=1)], Tag("form:path")]
+    | Annotated[DuckDBQuery, Tag("form:duckdb")],
+    Discriminator(_source_form),
+]
+
+
+def source_text(source: str | DuckDBQuery) -> str:
+    """How a data source is named in messages: its path, or its DuckDB file."""
+    return source if isinstance(source, str) else source.duckdb
+
+
 class ColumnTest(Model):
     """A per-column override of the monitor's method and threshold."""
 
@@ -146,9 +179,9 @@ class DriftReplayScenario(ScenarioBase):
     subject_key = "monitor"
 
     kind: Literal["drift_replay"]
-    reference: str = Field(min_length=1)
-    current: str = Field(min_length=1)
-    control: str | None = Field(default=None, min_length=1)
+    reference: DataSource
+    current: DataSource
+    control: DataSource | None = None
     timestamp: str = Field(min_length=1)
     window: DurationMs
     min_rows: int = Field(default=DEFAULT_MIN_ROWS, ge=1)

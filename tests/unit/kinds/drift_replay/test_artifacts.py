@@ -1,7 +1,10 @@
-"""drift_replay artifacts: the SVG chart and evidently's HTML report of the first firing."""
+"""drift_replay artifacts: the SVG charts and evidently's snapshot of the first alerting window
+(SPEC §12: the snapshot JSON, its drift_share agreeing with the alert rule; HTML on request)."""
 
 from __future__ import annotations
 
+import json
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import numpy as np
 import pytest
 from tests.conftest import Write
 
+from closeout.kinds.drift_replay.snapshot import render_snapshot_html
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import ScenarioRun, run_loaded
@@ -56,7 +60,7 @@ expect: {{fires_within: 2h}}
 
 
 @pytest.mark.slow
-def test_chart_and_first_firing_report(project_dir: Path, write: Write) -> None:
+def test_chart_and_first_alerting_snapshot(project_dir: Path, write: Write) -> None:
     data(write)
     result = run(
         write, "{method: ks, correction: bonferroni, per_column: {channel: {method: psi}}}"
@@ -66,7 +70,7 @@ def test_chart_and_first_firing_report(project_dir: Path, write: Write) -> None:
     assert [Path(a).name.split("-fixed")[1] for a in artifacts] == [
         ".svg",
         "-control.svg",
-        "-first-firing.html",
+        "-evidently.json",
     ]
     chart = ET.parse(project_dir / artifacts[0]).getroot()
     texts = [t.text for t in chart.iter(f"{SVG}text")]
@@ -84,12 +88,90 @@ def test_chart_and_first_firing_report(project_dir: Path, write: Write) -> None:
         for row in result.fixed.metrics["windows"]
         for cell in row["columns"].values()
     )
-    html = (project_dir / artifacts[2]).read_text(encoding="utf-8")
-    assert len(html) > 100_000 and "amount" in html
+    snapshot = (project_dir / artifacts[2]).read_text(encoding="utf-8")
+    assert len(snapshot) < 2_000_000 and "amount" in snapshot
     assert result.fixed.metrics["report_window"] == {
         "start": "2025-07-01T02:00:00Z",
         "end": "2025-07-01T03:00:00Z",
+        "why": "the first alerting window",
     }
+    # evidently reads its own snapshot back and renders the self-contained HTML on request
+    html = render_snapshot_html(project_dir / artifacts[2], project_dir / "report.html")
+    page = html.read_text(encoding="utf-8")
+    assert len(page) > 1_000_000 and "amount" in page
+
+
+def snapshot_summary(path: Path) -> dict[str, object]:
+    """The dataset-level drift evidently recorded in a snapshot, read back by evidently."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from evidently.core.report import Snapshot
+
+        result = Snapshot.loads(path.read_text(encoding="utf-8")).dict()
+    counts = [m for m in result["metrics"] if "DriftedColumnsCount" in m["config"]["type"]]
+    (count,) = counts
+    tests = [t for t in result["tests"] if t["metric_config"]["metric_id"] == count["id"]]
+    return {"share": count["config"]["drift_share"], "tests": [t["status"] for t in tests]}
+
+
+def three_columns(write: Write) -> None:
+    """amount drifts from 02:00; tenure and channel never do."""
+    rng = np.random.default_rng(7)
+    write(
+        "fixtures/INC-1/reference.csv",
+        "amount,tenure,channel\n"
+        + "".join(
+            f"{a:.3f},{t:.3f},{c}\n"
+            for a, t, c in zip(
+                rng.normal(10, 1, 400),
+                rng.normal(5, 1, 400),
+                rng.choice(["web", "app"], 400),
+                strict=True,
+            )
+        ),
+    )
+    rows = [
+        f"2025-07-01T{hour:02d}:{i:02d}:00Z,{rng.normal(10 + (3 if hour >= 2 else 0), 1):.3f},"
+        f"{rng.normal(5, 1):.3f},{rng.choice(['web', 'app'])}\n"
+        for hour in range(4)
+        for i in range(60)
+    ]
+    write("fixtures/INC-1/incident.csv", "ts,amount,tenure,channel\n" + "".join(rows))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("rule", "share"), [("{drifted_columns: 1}", 1 / 3), ("{drift_share: 0.3}", 0.3)]
+)
+def test_snapshot_drift_share_agrees_with_the_alert_rule(
+    project_dir: Path, write: Write, rule: str, share: float
+) -> None:
+    # three columns, one drifting: the rule alerts on one drifted column, where evidently's
+    # default drift_share (0.5) would say "no dataset drift"; the snapshot must agree with
+    # the rule, so evidently's own test on the drifted-columns count fails (= drift)
+    three_columns(write)
+    text = f"""\
+action: A1
+kind: drift_replay
+reference: fixtures/INC-1/reference.csv
+current: fixtures/INC-1/incident.csv
+timestamp: ts
+window: 1h
+monitor: {{method: psi, threshold: 0.5, alert_when: {rule}}}
+expect: {{fires_within: 2h}}
+"""
+    project = load_project()
+    path = write("scenarios/INC-1/share.yaml", text)
+    result = run_loaded(load_scenario(project, path), project)
+    assert result.fixed.verdict == "pass", result.fixed.error
+    snapshot = next(a for a in result.fixed.artifacts if a.endswith(".json"))
+    summary = snapshot_summary(project_dir / snapshot)
+    assert summary["share"] == pytest.approx(share)
+    assert summary["tests"] == ["FAIL"]
+    # the words a reader sees (FACTS.md: with the default 0.5 they would say NOT detected)
+    text = (project_dir / snapshot).read_text(encoding="utf-8")
+    assert "Dataset Drift is detected" in text and "NOT detected" not in text
+    json.loads(text)
 
 
 def test_no_report_when_the_alert_never_fires(project_dir: Path, write: Write) -> None:

@@ -101,3 +101,67 @@ def test_lint_problems_are_located(write: Write, change: dict[str, str], expecte
 def test_scenario_paths_must_stay_inside_the_project(project_dir: Path, write: Write) -> None:
     text = SCENARIO.replace("fixtures/INC-1/reference.csv", "../outside.csv").format(monitor="{}")
     assert any("resolves outside the project root" in p for p in lint_problems(write, text))
+
+
+# --------------------------------------------------------------------------- data sources (§12)
+
+
+@pytest.mark.usefixtures("project_dir")
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        (
+            "fixtures/INC-1/parts/*.parquet",
+            ":4: current: glob 'fixtures/INC-1/parts/*.parquet' matches no Parquet file",
+        ),
+        ("fixtures/INC-1/empty", ":4: current: folder 'fixtures/INC-1/empty' holds no Parquet"),
+        (
+            "{duckdb: fixtures/INC-1/events.duckdb, query: select * from events}",
+            ":4: current.duckdb: DuckDB file 'fixtures/INC-1/events.duckdb' not found",
+        ),
+        ("{duckdb: ../events.duckdb, query: select 1}", "resolves outside the project root"),
+        ("../*/x.parquet", "resolves outside the project root"),
+        ("{duckdb: fixtures/INC-1/events.duckdb}", ":4: current.query: missing required field"),
+        (
+            "{duckdb: fixtures/INC-1/events.duckdb, qeury: select 1}",
+            "unknown key 'qeury' (did you mean 'query'?)",
+        ),
+    ],
+    ids=[
+        "glob-matches-nothing",
+        "folder-without-parquet",
+        "duckdb-file-missing",
+        "duckdb-outside",
+        "glob-outside",
+        "duckdb-without-query",
+        "duckdb-typo",
+    ],
+)
+def test_new_source_forms_are_checked_statically(
+    project_dir: Path, write: Write, current: str, expected: str
+) -> None:
+    (project_dir / "fixtures/INC-1/empty").mkdir(parents=True)
+    write("fixtures/INC-1/empty/notes.txt", "no data here\n")
+    write("fixtures/INC-1/parts/readme.md", "the export has not run yet\n")
+    text = SCENARIO.format(monitor="{}").replace("fixtures/INC-1/incident.csv", current)
+    problems = lint_problems(write, text)
+    assert any(expected.lower() in p.lower() for p in problems), problems
+
+
+def test_a_glob_or_folder_of_parquet_files_and_a_duckdb_file_pass_lint(
+    project_dir: Path, write: Write
+) -> None:
+    for part in ("date=2025-07-01", "date=2025-07-02"):
+        write(f"fixtures/INC-1/parts/{part}/part-0.parquet", "lint reads no data")
+    write("fixtures/INC-1/parts/_SUCCESS", "")
+    write("fixtures/INC-1/events.duckdb", "lint opens no database")
+    project = load_project()
+    for current in (
+        "fixtures/INC-1/parts",
+        "fixtures/INC-1/parts/*/*.parquet",
+        "fixtures/INC-1/parts/**/*.parquet",
+        '{duckdb: fixtures/INC-1/events.duckdb, query: "select * from events"}',
+    ):
+        text = SCENARIO.format(monitor="{}").replace("fixtures/INC-1/incident.csv", current)
+        write("fixtures/INC-1/reference.csv", "x\n0.1\n")
+        load_scenario(project, write("scenarios/INC-1/ok.yaml", text))
