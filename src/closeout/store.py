@@ -8,12 +8,13 @@ device) is listed as broken and never opened, so it cannot hang ``status``.
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from closeout._io import file_sha256
+from closeout._io import file_kind, file_sha256
 from closeout._time import utc_now
 from closeout.errors import CloseoutError, UsageError
 from closeout.loader import POSTMORTEM_FILE, is_scenario_file, load_postmortem, read_raw
@@ -33,12 +34,63 @@ def postmortem_path(project: Project, incident: str) -> Path:
     return project.scenarios_dir / incident / POSTMORTEM_FILE
 
 
-def incident_ids(project: Project) -> list[str]:
-    """Every incident of the project: a folder holding a postmortem."""
+def listed_incidents(project: Project) -> list[str]:
+    """Every folder of the scenarios folder that holds something named like a postmortem."""
     folder = project.scenarios_dir
     if not folder.is_dir():
         return []
     return sorted(p.parent.name for p in folder.glob(f"*/{POSTMORTEM_FILE}"))
+
+
+def incident_ids(project: Project) -> list[str]:
+    """Every incident of the project: a folder named by an incident id holding a postmortem
+    file. A bad folder (see ``usable_incidents``) is left out, never fatal for the rest."""
+    return usable_incidents(project)[0]
+
+
+def usable_incidents(project: Project) -> tuple[list[str], list[str]]:
+    """The incidents the reports can read, and why each other incident folder is left out:
+    a folder name that is not an incident id, or a ``postmortem.yaml`` that is not a regular
+    file (a directory, a FIFO, a dangling link), is named instead of read."""
+    usable: list[str] = []
+    problems: list[str] = []
+    listed = listed_incidents(project)
+    for incident in listed:
+        path = project.scenarios_dir / incident / POSTMORTEM_FILE
+        shown = project.display(path)
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
+            continue
+        if file_kind(mode) != "regular file":
+            problems.append(f"{shown}: a {file_kind(mode)}, not a postmortem file; left out")
+        elif not IDENTIFIER.match(incident):
+            problems.append(f"{shown}: '{incident}' is not an incident id; left out")
+        else:
+            usable.append(incident)
+    return usable, problems + _unreadable_folders(project, set(listed))
+
+
+def _unreadable_folders(project: Project, listed: set[str]) -> list[str]:
+    """Folders of the scenarios folder that cannot be looked into (no permission, a symbolic
+    link loop): an incident may hide there, so say so rather than skip it."""
+    try:
+        entries = sorted(os.scandir(project.scenarios_dir), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    problems = []
+    for entry in entries:
+        if entry.name in listed or entry.name.startswith("."):
+            continue
+        try:
+            if entry.is_dir():
+                os.listdir(entry.path)
+        except OSError as exc:
+            # Shown as the user wrote it: resolving a link loop would only fail again.
+            shown = f"{project.scenarios}/{entry.name}"
+            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
+    return problems
 
 
 def check_incident_id(project: Project, incident: str) -> None:

@@ -20,6 +20,7 @@ from closeout.lifecycle import Archive, Decision
 from closeout.project import Project, load_project
 from closeout.report_text import table
 from closeout.state import ActionStatus, scan_scenarios
+from closeout.store import usable_incidents
 from closeout.verify import verify
 
 _STATUS_HEADERS = [
@@ -45,6 +46,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.state:
         require_state(args.state)
     archive = Archive(project)
+    _warn_left_out(project)
     found = [
         s
         for s in archive.statuses(args.incidents or None)
@@ -59,6 +61,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     rows = [_status_row(s) for s in found]
     say(table(_STATUS_HEADERS, rows) if rows else "no action matches")
     return EXIT_OK
+
+
+def _warn_left_out(project: Project) -> None:
+    """Name each incident folder that cannot be read (a bad name, a postmortem that is not
+    a file); the other incidents are still reported."""
+    for line in usable_incidents(project)[1]:
+        warn(line)
 
 
 def _warn_rejected(archive: Archive) -> None:
@@ -178,6 +187,7 @@ def require_scenarios(project: Project) -> None:
             f"no scenarios folder: {shown} does not exist (check [tool.closeout] scenarios, "
             "or run closeout inside the project)"
         )
+    _warn_left_out(project)
     incidents = lifecycle.incident_ids(project)
     if not incidents:
         raise UsageError(f"no incident in {shown}: no folder holds a postmortem.yaml")

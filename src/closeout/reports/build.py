@@ -7,19 +7,16 @@ for the archive, so memory stays flat however large the archive is.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from closeout import __version__
-from closeout._io import file_kind
 from closeout._time import iso_z, utc_now
 from closeout.errors import CloseoutError, UsageError
-from closeout.lifecycle import incident_ids
 from closeout.loader import POSTMORTEM_FILE
-from closeout.models import IDENTIFIER, suggest
+from closeout.models import suggest
 from closeout.project import Project
 from closeout.reports import archive, html, markdown, postmortem
 from closeout.reports.brief import render_brief
@@ -30,6 +27,7 @@ from closeout.reports.metrics import compute
 from closeout.reports.search import SearchDoc, make_doc, page_index
 from closeout.reports.search_cache import postmortem_keys, write_cache
 from closeout.reports.write import write_text
+from closeout.store import usable_incidents
 
 ARCHIVE_FILE = "index.html"
 BRIEF_FILE = "brief.md"
@@ -143,51 +141,6 @@ def collect_metrics(
         hypotheses[incident] = tuple(h.status for h in collected.postmortem.hypotheses)
     facts.sort(key=lambda f: (f.started_at, f.id), reverse=True)
     return compute(facts, reader.now, hypotheses), problems
-
-
-def usable_incidents(project: Project) -> tuple[list[str], list[str]]:
-    """The incidents the reports can read, and why each other incident folder is left out:
-    a folder name that is not an incident id, or a ``postmortem.yaml`` that is not a regular
-    file (a directory, a FIFO, a dangling link), is named instead of read."""
-    usable: list[str] = []
-    problems: list[str] = []
-    listed = incident_ids(project)
-    for incident in listed:
-        path = project.scenarios_dir / incident / POSTMORTEM_FILE
-        shown = project.display(path)
-        try:
-            mode = os.stat(path).st_mode
-        except OSError as exc:
-            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
-            continue
-        if file_kind(mode) != "regular file":
-            problems.append(f"{shown}: a {file_kind(mode)}, not a postmortem file; left out")
-        elif not IDENTIFIER.match(incident):
-            problems.append(f"{shown}: '{incident}' is not an incident id; left out")
-        else:
-            usable.append(incident)
-    return usable, problems + _unreadable_folders(project, set(listed))
-
-
-def _unreadable_folders(project: Project, listed: set[str]) -> list[str]:
-    """Folders of the scenarios folder that cannot be looked into (no permission, a symbolic
-    link loop): an incident may hide there, so say so rather than skip it."""
-    try:
-        entries = sorted(os.scandir(project.scenarios_dir), key=lambda entry: entry.name)
-    except OSError:
-        return []
-    problems = []
-    for entry in entries:
-        if entry.name in listed or entry.name.startswith("."):
-            continue
-        try:
-            if entry.is_dir():
-                os.listdir(entry.path)
-        except OSError as exc:
-            # Shown as the user wrote it: resolving a link loop would only fail again.
-            shown = f"{project.scenarios}/{entry.name}"
-            problems.append(f"{shown}: cannot read: {exc.strerror or exc}; left out")
-    return problems
 
 
 def _left_out(project: Project, incident: str, exc: Exception) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from closeout._io import file_kind
 from closeout.errors import DataError, Problem, field_path
 from closeout.kind import Locate
 from closeout.models import suggest
@@ -72,7 +73,7 @@ def check_data_file(
     except ValueError as exc:
         return [Problem(locate(where), field, str(exc))]
     if not path.is_file():
-        return [Problem(locate(where), field, f"file '{relative}' not found")]
+        return [Problem(locate(where), field, f"file '{relative}' {_missing(path)}")]
     if path.suffix.lower() not in _READERS:
         message = f"unsupported file type '{path.suffix}' (use .csv or .parquet)"
         return [Problem(locate(where), field, message)]
@@ -92,7 +93,7 @@ def read_frame(path: Path, display: str, *, lean: bool = False) -> pd.DataFrame:
     if fmt is None:
         raise DataError(f"{display}: unsupported file type '{path.suffix}' (use .csv or .parquet)")
     if not path.is_file():
-        raise DataError(f"{display}: file not found")
+        raise DataError(f"{display}: file {_missing(path)}")
     try:
         if fmt == "csv":
             frame = pd.read_csv(path)
@@ -211,3 +212,13 @@ def numeric_values(frame: pd.DataFrame, column: str, display: str) -> list[float
             f"{_row_line(display, index)}: column '{column}': '{raw.iloc[index]}' is not a number"
         )
     return [None if pd.isna(v) else float(v) for v in numbers.tolist()]
+
+
+def _missing(path: Path) -> str:
+    """Why ``path`` is no data file: ``not found``, or what it is instead (a directory, a
+    FIFO: saying "not found" for those sends the user looking in the wrong place)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return "not found"
+    return f"is a {file_kind(mode)}, not a data file"

@@ -144,11 +144,20 @@ def _score_run(job: _Job, first: int, stop: int) -> Scored:
 def _score(
     window: Window, values: dict[str, Any], scorers: dict[str, ColumnScorer], min_rows: int
 ) -> WindowResult:
-    if window.count < min_rows:
+    import pandas as pd
+
+    # min_rows counts values, not rows: a column that is NaN in most of the window's rows
+    # would otherwise be scored on a handful of numbers (B10). A column with too few values
+    # is left unscored in this window; with no column left the window is skipped.
+    counts = {name: int(pd.notna(values[name]).sum()) for name in scorers}
+    if window.count < min_rows or all(n < min_rows for n in counts.values()):
         return WindowResult(window, skipped=True)
     result = WindowResult(window, skipped=False)
     where = f" in the window starting {iso_z(from_ms(window.start))}"
     for name, scorer in scorers.items():
+        if counts[name] < min_rows:
+            result.empty_columns.append(name)
+            continue
         cell = scorer.score(values[name], where)
         if cell is None:
             result.empty_columns.append(name)

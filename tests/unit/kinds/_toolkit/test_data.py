@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,3 +91,33 @@ def test_a_missing_column_names_the_columns_there_are() -> None:
     frame = pd.DataFrame({"time": ["2025-07-01T00:00:00Z"], "x": [1]})
     with pytest.raises(DataError, match=r"data.csv: no column 'ts'; columns are: time, x"):
         parse_timestamps(frame, "ts", "data.csv")
+
+
+def test_a_directory_or_fifo_named_as_data_says_what_it_is(tmp_path: Path) -> None:
+    import os
+
+    from closeout.errors import Location
+    from closeout.kinds._toolkit.data import check_data_file, read_frame
+    from closeout.project import Project
+
+    project = Project(root=tmp_path)
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "dir.csv").mkdir()
+    os.mkfifo(tmp_path / "fixtures" / "pipe.csv")
+
+    def locate(where: tuple[str | int, ...]) -> Location:
+        return Location("scenarios/INC-1/a1.yaml", 3)
+
+    found = {
+        name: [
+            p.message for p in check_data_file(f"fixtures/{name}", ("current",), project, locate)
+        ]
+        for name in ("dir.csv", "pipe.csv", "gone.csv")
+    }
+    assert found == {
+        "dir.csv": ["file 'fixtures/dir.csv' is a directory, not a data file"],
+        "pipe.csv": ["file 'fixtures/pipe.csv' is a FIFO, not a data file"],
+        "gone.csv": ["file 'fixtures/gone.csv' not found"],
+    }
+    with pytest.raises(DataError, match="is a directory, not a data file"):
+        read_frame(tmp_path / "fixtures" / "dir.csv", "fixtures/dir.csv")

@@ -288,3 +288,19 @@ def test_a_nan_score_stays_a_float_for_the_evidence_layer_to_encode(write: Write
     # SPEC §15: the record spells it "NaN", and stays strict JSON
     sealed = json.loads(json.dumps(encode_nonfinite(metrics), allow_nan=False))
     assert sealed["windows"][0]["columns"]["c"]["score"] == "NaN"
+
+
+@pytest.mark.usefixtures("files")
+def test_min_rows_counts_only_rows_with_a_monitored_value(write: Write) -> None:
+    # Window 01:00 holds 20 rows, but x is NaN in 19 of them: one value of x, fewer than
+    # min_rows (10), so the window is skipped. Scored, KS on that one shifted value against
+    # 200 reference values gives p = 2/201 < 0.05: a "drift" that fires on a single number.
+    rows = [r for h in (0, 2, 3) for r in window_rows(h, 20, False)]
+    lone = window_rows(1, 20, True)
+    rows += [(t, x if i == 0 else math.nan, z) for i, (t, x, z) in enumerate(lone)]
+    write("fixtures/INC-1/incident.csv", csv(sorted(rows)))
+    metrics = run(write, scenario()).fixed.metrics
+    by_start = {w["start"][11:16]: w for w in metrics["windows"]}
+    assert by_start["01:00"].get("skipped") is True, by_start["01:00"]
+    assert f"{DAY}T01:00:00Z" in [s["start"] for s in metrics["skipped_windows"]]
+    assert metrics["firings"] == []
