@@ -85,13 +85,14 @@ def _oracle(uri: str, cards: pd.DataFrame) -> dict[str, dict[str, float]]:
         warnings.simplefilter("ignore")
         import mlflow
 
-        mlflow.set_tracking_uri(uri)
+        # A client bound to this registry: setting the global tracking URI would leak into
+        # every later test in the same worker.
+        client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
         pixels = cards[[c for c in cards.columns if c.startswith("pixel_")]]
         found: dict[str, dict[str, float]] = {}
         for version in ("1", "2"):
-            proba = np.asarray(
-                mlflow.pyfunc.load_model(f"models:/meter-digits/{version}").predict(pixels)
-            )
+            source = client.get_model_version_download_uri("meter-digits", version)
+            proba = np.asarray(mlflow.pyfunc.load_model(source).predict(pixels))
             slices: dict[str, Any] = {
                 "all": np.ones(len(cards), dtype=bool),
                 "depot=harbour": (cards["depot"] == "harbour").to_numpy(),
