@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,21 @@ def write(project_dir: Path) -> Write:
         return path
 
     return _write
+
+
+# The real components the tests start (promtool and the Prometheus server, Chromium,
+# Graphviz). On a developer's machine a missing one skips its tests; under CI=true such a
+# skip is a failure, so a missing install step can never turn a check silently off.
+_REAL_COMPONENTS = ("promtool", "prometheus", "chromium", "graphviz", "dot")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, None, None]:
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped or os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        return
+    reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr)
+    if any(name in reason.lower() for name in _REAL_COMPONENTS):
+        report.outcome = "failed"
+        report.longrepr = f"under CI a real component is required, not skipped: {reason}"
