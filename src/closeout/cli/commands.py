@@ -47,6 +47,7 @@ _SCENARIOS = "closeout.cli.scenarios"
 _LIFECYCLE = "closeout.cli.lifecycle"
 _REPORTS = "closeout.cli.reports"
 _PROMETHEUS = "closeout.cli.threshold"
+_RUNNING = "closeout.cli.running"
 
 JSON = arg("--json", action="store_true", help="machine-readable output")
 JSON_SUMMARY = arg("--json", action="store_true", help="print the summary as JSON")
@@ -74,7 +75,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "run",
         "run scenarios (pytest underneath) and record evidence",
-        f"{_SCENARIOS}:cmd_run",
+        f"{_RUNNING}:cmd_run",
         (
             arg(
                 "selectors",
@@ -131,7 +132,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "gate",
         "run the scenarios of closed actions (+ regression)",
-        f"{_LIFECYCLE}:cmd_gate",
+        f"{_RUNNING}:cmd_gate",
         (
             arg("--junitxml", metavar="PATH", help="write a JUnit XML report"),
             arg("--with-before", action="store_true", help="also run pre-fix states"),
@@ -141,7 +142,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "recur",
         "re-run closed actions' scenarios; flag recurrences",
-        f"{_LIFECYCLE}:cmd_recur",
+        f"{_RUNNING}:cmd_recur",
         (JSON_SUMMARY,),
     ),
     Command(

@@ -1,23 +1,19 @@
-"""Command handlers for scenario files: init, lint, schema, run (parse, call the core, print)."""
+"""Command handlers for scenario files: init, lint and schema (parse, call the core, print)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 
 from closeout.cli.output import EXIT_OK, EXIT_USAGE, emit, note, say
-from closeout.cli.pytest_session import run_pytest
 from closeout.errors import UsageError
 from closeout.kinds import get_kind
 from closeout.lint import lint
-from closeout.mlflow_log import ENV as MLFLOW_LOG_ENV
 from closeout.models import IDENTIFIER
 from closeout.project import Project, load_project
 from closeout.schema import json_schema
-from closeout.selectors import select
 
 _INIT_DAYS_TO_DUE = 30
 _INIT_SCENARIO_KIND = "threshold"
@@ -110,26 +106,3 @@ def cmd_schema(args: argparse.Namespace) -> int:
     """Print the JSON Schema of a postmortem or a scenario file."""
     emit(json_schema(args.which))
     return EXIT_OK
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    """Run the selected scenarios under pytest and record evidence."""
-    project = load_project()
-    targets = select(project, args.selectors)
-    extra = ["--closeout-no-evidence"] if args.no_evidence else []
-    if args.junitxml:
-        extra.append(f"--junitxml={args.junitxml}")
-    if args.numprocesses:
-        extra += ["-n", str(args.numprocesses)]
-    if not args.mlflow_log:
-        return run_pytest(project, targets, extra, as_json=args.json)
-    # The pytest session (and its xdist workers) read the switch from the environment.
-    previous = os.environ.get(MLFLOW_LOG_ENV)
-    os.environ[MLFLOW_LOG_ENV] = "1"
-    try:
-        return run_pytest(project, targets, extra, as_json=args.json)
-    finally:
-        if previous is None:
-            os.environ.pop(MLFLOW_LOG_ENV, None)
-        else:
-            os.environ[MLFLOW_LOG_ENV] = previous
