@@ -78,6 +78,14 @@ Locate = Callable[[tuple[str | int, ...]], Location]
 Figures = list[tuple[str, str]]
 
 
+Progress = Callable[[int, "int | None", str], None]
+"""``progress(done, total, unit)``: how far a long run is (see ``RunContext.progress``)."""
+
+
+def _no_progress(done: int, total: int | None, unit: str) -> None:
+    """The default ``RunContext.progress``: show nothing."""
+
+
 @dataclass(frozen=True)
 class RunContext:
     """What a kind needs to run one side (fixed or before) of a scenario."""
@@ -91,6 +99,10 @@ class RunContext:
     side: str  # "fixed" | "before"
     artifacts_dir: Path | None  # None: write no artifacts
     artifact_prefix: str
+    # Long kinds report how far they are: ``progress(done, total, unit)``, e.g.
+    # ``progress(12, 48, "windows")``; ``total`` is None when unknown. The runner decides
+    # whether anything is shown (a terminal) or not; kinds call it freely, it is cheap.
+    progress: Progress = _no_progress
 
 
 ArtifactWriter = Callable[[], list[str]]
@@ -108,6 +120,10 @@ class KindResult:
     # The subject's traceback when user code raised but the kind judged it per example
     # (synthetic) instead of letting the exception end the run.
     traceback: str | None = None
+    # What the run actually used, resolved at run time, when the scenario file does not pin
+    # it: e.g. an MLflow model's resolved version, run id and folder sha256. It goes into the
+    # evidence and into staleness: a changed value makes a closed action stale.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 class MissingExtra(CloseoutError):
