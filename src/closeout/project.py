@@ -9,6 +9,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from closeout._time import parse_duration_ms
 from closeout.errors import UsageError
@@ -26,6 +27,7 @@ _KNOWN_SETTINGS = {
     "policy",
     "workers",
     "timeout",
+    "ticket_url",
 }
 
 
@@ -44,6 +46,8 @@ class Project:
     trusted_keys: tuple[str, ...] = ()  # Ed25519 public keys (PEM), relative to the root
     workers: int | None = None  # processes for parallel work (drift windows); None: all cores
     timeout_ms: int = 600_000  # a scenario still running after this is stopped: an error
+    # "https://tracker.example/browse/{ticket}": postmortem tickets become links (SPEC §16)
+    ticket_url: str | None = None
     config_file: Path | None = field(default=None)
     policy: Policy = field(default_factory=Policy)  # [tool.closeout.policy], SPEC §14
 
@@ -61,6 +65,12 @@ class Project:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+    def ticket_link(self, ticket: str | None) -> str | None:
+        """The URL of ``ticket`` from ``ticket_url``, or None (no ticket, or no template)."""
+        if not ticket or not self.ticket_url:
+            return None
+        return self.ticket_url.replace("{ticket}", quote(ticket, safe=""))
 
     def trusted_key_paths(self) -> list[tuple[str, Path]]:
         """Each ``trusted_keys`` entry as written, with its path (relative to the root)."""
@@ -234,6 +244,17 @@ def _from_settings(
         raise fail("timeout", str(exc)) from None
     if timeout <= 0:
         raise fail("timeout", "must be longer than 0s")
+    ticket_url = settings.get("ticket_url")
+    if ticket_url is not None and (
+        not isinstance(ticket_url, str)
+        or "{ticket}" not in ticket_url
+        or not ticket_url.startswith(("https://", "http://"))
+    ):
+        raise fail(
+            "ticket_url",
+            "must be an http(s) URL with a {ticket} placeholder, e.g. "
+            '"https://tracker.example/browse/{ticket}"',
+        )
     return Project(
         root=root,
         scenarios=text("scenarios", "scenarios"),
@@ -246,6 +267,7 @@ def _from_settings(
         trusted_keys=tuple(keys),
         workers=workers,
         timeout_ms=timeout,
+        ticket_url=ticket_url,
         config_file=config,
         policy=policy,
     )

@@ -36,6 +36,9 @@ def test_without_a_closeout_table_the_start_folder_is_the_root(tmp_path: Path) -
         ("python_paths = 'src'", "pyproject.toml:2: .* python_paths: must be a list"),
         ("require_signed = 'yes'", "pyproject.toml:2: .* require_signed: must be true or false"),
         ('scenarios = "unterminated', "pyproject.toml:2: invalid TOML"),
+        ('ticket_url = "https://t.example/browse/"', "pyproject.toml:2: .* ticket_url: must be"),
+        ('ticket_url = "t.example/{ticket}"', "pyproject.toml:2: .* ticket_url: must be"),
+        ("ticket_url = 3", "pyproject.toml:2: .* ticket_url: must be"),
     ],
 )
 def test_bad_settings_are_usage_errors(tmp_path: Path, settings: str, message: str) -> None:
@@ -135,3 +138,14 @@ def test_trusted_keys_are_kept_as_written(tmp_path: Path) -> None:
     assert project.trusted_keys == ("keys/a.pub",)
     assert project.trusted_key_paths() == [("keys/a.pub", tmp_path.resolve() / "keys/a.pub")]
     assert project.setting_where("trusted_keys").endswith("pyproject.toml:2")
+
+
+def test_ticket_url_makes_a_link_with_the_ticket_escaped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.closeout]\nticket_url = "https://t.example/browse/{ticket}?from=closeout"\n'
+    )
+    project = load_project(tmp_path)
+    assert project.ticket_link("ML-123") == "https://t.example/browse/ML-123?from=closeout"
+    assert project.ticket_link("a b/c") == "https://t.example/browse/a%20b%2Fc?from=closeout"
+    assert project.ticket_link(None) is None
+    assert Project(root=tmp_path).ticket_link("ML-123") is None

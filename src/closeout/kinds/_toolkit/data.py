@@ -63,6 +63,77 @@ def dataset_files(project: Project, relative: str) -> list[Path]:
     return sorted(files)
 
 
+def header_columns(path: Path) -> list[str] | None:
+    """The column names of a CSV (its header line) or Parquet file (its schema), reading no
+    data; None when the file cannot be read (lint reports that elsewhere, or at run time).
+
+    A folder or glob of Parquet files is read through its first file: hive partition keys
+    (``date=2025-07-01/``) are columns too.
+    """
+    import csv
+
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                return next(csv.reader(handle), [])
+        if suffix in PARQUET_SUFFIXES:
+            import pyarrow.parquet as pq
+
+            return list(pq.read_schema(path).names)
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError):
+        return None
+    except Exception as exc:  # pyarrow's ArrowInvalid and friends: not a readable Parquet file
+        if type(exc).__module__.startswith("pyarrow"):
+            return None
+        raise
+    return None
+
+
+def check_columns(
+    project: Project,
+    relative: str,
+    wanted: list[tuple[str, tuple[str | int, ...]]],
+    locate: Locate,
+) -> list[Problem]:
+    """Lint: each ``(column, where)`` in ``wanted`` is a column of the data ``relative`` names
+    (a CSV or Parquet file, or a folder or glob of Parquet files), from its header alone.
+
+    Says nothing when the file cannot be found or read: ``check_data_file`` reports that.
+    """
+    try:
+        if is_glob(relative) or project.resolve_inside(relative).is_dir():
+            files = dataset_files(project, relative)
+            if not files:
+                return []
+            first = files[0]
+            partitions = [
+                part.split("=", 1)[0]
+                for part in first.relative_to(project.root).parts[:-1]
+                if "=" in part
+            ]
+        else:
+            first, partitions = project.resolve_inside(relative), []
+    except ValueError:
+        return []
+    if not first.is_file():
+        return []
+    columns = header_columns(first)
+    if columns is None:
+        return []
+    columns = [*columns, *partitions]
+    return [
+        Problem(
+            locate(where),
+            field_path(where),
+            f"no column '{name}' in {relative}{suggest(name, columns)}; "
+            f"columns are: {', '.join(columns)}",
+        )
+        for name, where in wanted
+        if name not in columns
+    ]
+
+
 def check_data_file(
     relative: str, where: tuple[str | int, ...], project: Project, locate: Locate
 ) -> list[Problem]:

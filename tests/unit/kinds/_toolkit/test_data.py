@@ -8,8 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from closeout.errors import DataError
-from closeout.kinds._toolkit.data import parse_timestamps, timestamps_ms
+from closeout.errors import DataError, Location
+from closeout.kinds._toolkit.data import (
+    check_columns,
+    header_columns,
+    parse_timestamps,
+    timestamps_ms,
+)
+from closeout.project import Project
 
 JULY_1 = 1_751_328_000_000  # 2025-07-01T00:00:00Z in epoch milliseconds
 
@@ -121,3 +127,43 @@ def test_a_directory_or_fifo_named_as_data_says_what_it_is(tmp_path: Path) -> No
     }
     with pytest.raises(DataError, match="is a directory, not a data file"):
         read_frame(tmp_path / "fixtures" / "dir.csv", "fixtures/dir.csv")
+
+
+def _locate(where: tuple[str | int, ...]) -> Location:
+    return Location("s.yaml", len(where))
+
+
+def test_header_columns_read_the_csv_header_and_the_parquet_schema(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text('\ufeffts,"income, usd",score\n1,2,3\n', encoding="utf-8")
+    pd.DataFrame({"ts": [1], "x": [2.0]}).to_parquet(tmp_path / "b.parquet")
+    (tmp_path / "c.parquet").write_bytes(b"not parquet")
+    assert header_columns(tmp_path / "a.csv") == ["ts", "income, usd", "score"]
+    assert header_columns(tmp_path / "b.parquet") == ["ts", "x"]
+    assert header_columns(tmp_path / "c.parquet") is None
+    assert header_columns(tmp_path / "missing.csv") is None
+
+
+def test_check_columns_names_the_missing_column_and_the_likely_typo(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.csv").write_text("timestamp,income\n")
+    problems = check_columns(
+        Project(root=tmp_path),
+        "data/a.csv",
+        [("timestamp", ("timestamp_column",)), ("incom", ("monitor", "columns", 0))],
+        _locate,
+    )
+    assert [(p.field, p.location.line) for p in problems] == [("monitor.columns[0]", 3)]
+    assert "no column 'incom' in data/a.csv (did you mean 'income'?)" in problems[0].message
+
+
+def test_check_columns_of_a_hive_dataset_include_the_partition_keys(tmp_path: Path) -> None:
+    part = tmp_path / "ds" / "day=2025-07-01"
+    part.mkdir(parents=True)
+    pd.DataFrame({"x": [1.0]}).to_parquet(part / "p.parquet")
+    project = Project(root=tmp_path)
+    wanted: list[tuple[str, tuple[str | int, ...]]] = [("x", ("c",)), ("day", ("d",))]
+    assert check_columns(project, "ds", wanted, _locate) == []
+    assert check_columns(project, "ds/**/*.parquet", wanted, _locate) == []
+    assert [p.field for p in check_columns(project, "ds", [("y", ("c",))], _locate)] == ["c"]
+    # nothing to read: other checks say so
+    assert check_columns(project, "none/*.parquet", [("y", ("c",))], _locate) == []
