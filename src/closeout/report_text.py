@@ -1,11 +1,13 @@
 """The run summary shared by the CLI and the pytest plugin: where each test report carries its
-summary row, and the plain-text renderings of runs (no pytest, no rich)."""
+summary row, and the text renderings of runs (no pytest; tables through ``closeout._terminal``,
+which imports rich only when a table is rendered)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from closeout import _terminal
 from closeout.models import Outcome
 from closeout.runner import ScenarioRun, SideResult
 
@@ -24,14 +26,9 @@ _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A left-aligned text table with a header rule."""
-    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    """A left-aligned table with a header rule, for standard output: plain text through a
+    pipe, coloured verdicts and states on a terminal (see ``closeout._terminal``)."""
+    return _terminal.table(headers, [[_cell(v) for v in row] for row in rows])
 
 
 def _cell(value: Any) -> str:
@@ -103,11 +100,22 @@ def _present(text: str | None) -> list[str]:
 
 
 def summary_table(rows: Sequence[dict[str, Any]]) -> str:
-    """The run summary: scenario, verdict, before-verdict, discriminating, duration."""
+    """The run summary: first whether each run passed and, when not, why; then scenario,
+    verdict, before-verdict, discriminating, duration."""
     return table(
-        ["incident", "action", "scenario", "verdict", "before", "discriminating", "duration"],
+        [
+            "result",
+            "incident",
+            "action",
+            "scenario",
+            "verdict",
+            "before",
+            "discriminating",
+            "duration",
+        ],
         [
             [
+                result_of(r),
                 r.get("incident"),
                 r.get("action"),
                 r.get("scenario"),
@@ -119,3 +127,22 @@ def summary_table(rows: Sequence[dict[str, Any]]) -> str:
             for r in rows
         ],
     )
+
+
+def result_of(row: dict[str, Any]) -> str:
+    """What the pytest item reported for a summary row, and why when it did not pass: a
+    passing fixed state is still a failure when the pre-fix state passes too (vacuous)."""
+    verdict, before = row.get("verdict"), row.get("before_verdict")
+    if verdict == "error":
+        return "error: could not run"
+    if verdict == "fail":
+        return "fail: an expectation failed"
+    if verdict != "pass":
+        return f"fail: {verdict}"
+    if row.get("vacuous") or before == "pass":
+        return "fail: vacuous, before passes too"
+    if before == "error":
+        return "error: before could not run"
+    if row.get("passed") is False:  # a reason this summary does not carry
+        return "fail"
+    return "pass"

@@ -14,11 +14,19 @@ or never returns cannot take the session down: a child that vanishes before repo
 makes that side an ``error`` saying how it ended, and a scenario still running after its
 ``timeout`` is killed and is an ``error`` giving the time it ran. Either way the caller
 records the run, so nothing is lost.
+
+Each side's ``RunContext.progress`` draws a progress line on the terminal the run was started
+from, and nothing when there is none (``closeout._progress``); in the forked child the child
+draws it. Tracebacks kept as evidence name files under the project root relative to it, and
+files of installed packages from ``site-packages/`` on, so a record reads the same on every
+machine and never carries a temporary folder.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import re
 import sys
 import time
 import traceback
@@ -30,10 +38,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from closeout import _forked
+from closeout import _forked, _progress
 from closeout._time import format_duration_ms, utc_now
 from closeout.errors import CloseoutError, SubjectError
-from closeout.kind import AnyKind, ArtifactWriter, KindResult, RunContext
+from closeout.kind import AnyKind, ArtifactWriter, KindResult, Progress, RunContext
 from closeout.loader import LoadedScenario, load_scenario
 from closeout.models import Outcome, VerdictName, combine
 from closeout.project import Project, load_project
@@ -122,6 +130,42 @@ def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideR
     )
 
 
+_SITE_PACKAGES = re.compile(r'File "[^"\n]*[/\\]site-packages[/\\]')
+
+
+def relative_tracebacks(result: SideResult, root: Path) -> SideResult:
+    """``result`` with every traceback frame under ``root`` named relative to it, and every
+    frame in an installed package from ``site-packages/`` on (error, traceback, outcome
+    details and the strings of the metrics, such as a counterexample's traceback)."""
+    prefixes = {f'File "{root}{os.sep}', f'File "{root.resolve()}{os.sep}'}
+
+    def short(text: str) -> str:
+        if 'File "' not in text:
+            return text
+        for prefix in prefixes:
+            text = text.replace(prefix, 'File "')
+        return _SITE_PACKAGES.sub('File "site-packages/', text)
+
+    result.error = short(result.error) if result.error else result.error
+    result.traceback = short(result.traceback) if result.traceback else result.traceback
+    result.outcomes = [
+        o.model_copy(update={"detail": short(o.detail)}) if 'File "' in o.detail else o
+        for o in result.outcomes
+    ]
+    _shorten_strings(result.metrics, short)
+    return result
+
+
+def _shorten_strings(value: Any, short: Callable[[str], str]) -> None:
+    """Apply ``short`` to every string inside nested dicts and lists, in place."""
+    items: Any = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, inner in list(items):
+        if isinstance(inner, str):
+            value[key] = short(inner)
+        elif isinstance(inner, dict | list):
+            _shorten_strings(inner, short)
+
+
 def write_artifacts(metrics: dict[str, Any], writer: ArtifactWriter | None) -> list[str]:
     """Run a kind's artifact writer; a failure (disk full, a report library raising) is noted in
     ``metrics["artifact_errors"]`` and never changes the verdict the data gave."""
@@ -152,7 +196,7 @@ def run_loaded(
     stamp = artifact_stamp or started.strftime("%Y%m%dT%H%M%SZ")
     run_id = uuid.uuid4().hex[:8]
 
-    def context(side: str) -> RunContext:
+    def context(side: str, progress: Progress) -> RunContext:
         return RunContext(
             project=project,
             postmortem=loaded.postmortem,
@@ -166,6 +210,7 @@ def run_loaded(
             else None,
             # a random part, so two runs in the same second never share a chart file
             artifact_prefix=f"{stamp}-{loaded.name}-{run_id}",
+            progress=progress,
         )
 
     sides: list[tuple[str, Any]] = [("fixed", loaded.kind.subject(loaded.model))]
@@ -174,7 +219,9 @@ def run_loaded(
 
     def run_all(send: Callable[[SideResult], None]) -> None:
         for side, subject in sides:
-            send(run_side(loaded, subject, context(side)))
+            with _progress.shown(f"{loaded.incident}/{loaded.name}: {side}") as progress:
+                result = run_side(loaded, subject, context(side, progress))
+            send(result)
 
     if isolate and _forked.supported():
         preload(loaded.kind)
@@ -184,6 +231,7 @@ def run_loaded(
     else:
         results = []
         run_all(results.append)
+    results = [relative_tracebacks(result, project.root) for result in results]
     before = results[1] if len(results) > 1 else None
     return ScenarioRun(loaded, started, time.perf_counter() - clock, seed, results[0], before)
 
@@ -208,6 +256,8 @@ def _run_isolated(
         run_all(lambda result: _send_side(send, result))
 
     forked = _forked.run_forked(send_each, timeout_ms / 1000)
+    if forked.ending != "finished":  # a child stopped mid-run cannot erase its progress line
+        _progress.erase()
     results = [m for m in forked.messages if isinstance(m, SideResult)][: len(sides)]
     if len(results) < len(sides):
         # The side that was running when the child ended; a later side never started.

@@ -86,7 +86,10 @@ def test_sys_exit_in_the_subject_is_a_fail_with_its_traceback(
     assert code == 1, text
     record = record_of(project_dir, "a1-transform")
     assert record["verdict"] == "fail"
-    assert f'File "{path}", line 7, in transform\n    sys.exit(3)' in record["traceback"]
+    # named relative to the project root (issue 15), never by its temporary folder
+    relative = path.relative_to(project_dir).as_posix()
+    assert f'File "{relative}", line 7, in transform\n    sys.exit(3)' in record["traceback"]
+    assert str(project_dir) not in record["traceback"]
     assert record["traceback"].rstrip().endswith("SystemExit: 3")
     assert "/_pytest/" not in text and "/pluggy/" not in text
 

@@ -16,6 +16,7 @@ from closeout.callables import load_callable
 from closeout.errors import DataError
 from closeout.kind import KindResult, RunContext
 from closeout.kinds.synthetic.frames import edge_case_frames
+from closeout.kinds.synthetic.search import reporting
 from closeout.kinds.synthetic.spec import CheckCallable, SyntheticScenario
 from closeout.kinds.synthetic.strategies import Timers
 from closeout.kinds.synthetic.transform import TransformRun
@@ -35,15 +36,17 @@ def run(scenario: SyntheticScenario, function: str, context: RunContext) -> Kind
         "examples": scenario.examples,
         "edge_cases": len(edges),
     }
-    if scenario.mode == "transform":
-        checks = {
-            p.check: load_checked(p.check, context, 2, "(input_df, output_df)")
-            for p in scenario.properties
-            if isinstance(p, CheckCallable)
-        }
-        outcomes, found = TransformRun(scenario, subject, checks, timers).run(edges, context.seed)
-    else:
-        outcomes, found = ValidatorRun(scenario, subject, timers).run(edges, context.seed)
+    with reporting(context.progress):  # examples tried, shown on a terminal
+        if scenario.mode == "transform":
+            checks = {
+                p.check: load_checked(p.check, context, 2, "(input_df, output_df)")
+                for p in scenario.properties
+                if isinstance(p, CheckCallable)
+            }
+            run_mode = TransformRun(scenario, subject, checks, timers)
+            outcomes, found = run_mode.run(edges, context.seed)
+        else:
+            outcomes, found = ValidatorRun(scenario, subject, timers).run(edges, context.seed)
     metrics.update(found)
     metrics["timing_s"] = timing(timers, perf_counter() - started)
     tracebacks = [

@@ -7,16 +7,22 @@ the ``ci`` profile hypothesis loads by itself when ``CI`` is set cannot change w
 The test given to ``search`` reports a ``Found`` (the failing example, what broke and a key
 naming the broken expectation) or None. The search locks onto the key of the first failure,
 so shrinking minimises *that* failure and cannot wander to another property.
+
+Every example tried is reported to the run's progress (``reporting``): examples generated out
+of ``examples``, then the shrink steps, so a long search shows how far it is on a terminal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
 from closeout.errors import DataError
+from closeout.kind import Progress
 from closeout.kinds.synthetic.failure import Found
 
 if TYPE_CHECKING:
@@ -40,6 +46,19 @@ class Search:
             "polish_calls": self.polish_calls,
             "seconds": round(self.seconds, 4),
         }
+
+
+_PROGRESS: ContextVar[Progress | None] = ContextVar("closeout_synthetic_progress", default=None)
+
+
+@contextmanager
+def reporting(progress: Progress) -> Iterator[None]:
+    """Report every search inside the block to ``progress`` (the run context's)."""
+    token = _PROGRESS.set(progress)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
 
 
 class _Falsified(Exception):
@@ -76,9 +95,15 @@ def search(strategy: SearchStrategy[Any], test: Test, *, seed: int, examples: in
     result = Search()
     target: list[str] = []
     calls = [0]
+    progress = _PROGRESS.get()
 
     def probe(example: Any) -> None:
         calls[0] += 1
+        if progress is not None:
+            if target:
+                progress(calls[0] - result.generated, None, "shrink steps")
+            else:
+                progress(calls[0], examples, "examples")
         found = test(example, target[0] if target else None)
         if found is None:
             return
