@@ -68,6 +68,7 @@ def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("CLOSEOUT_SIGNING_KEY", raising=False)
     monkeypatch.delenv("CLOSEOUT_TRIGGER", raising=False)
     monkeypatch.delenv("CLOSEOUT_ROOT", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)  # plain-text table assertions
     return tmp_path
 
 

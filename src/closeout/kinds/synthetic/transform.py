@@ -181,4 +181,6 @@ class TransformRun:
         skipped = self.tried[prop.name] - held
         if skipped > 0:  # the subject raised on them: see no_exception
             where += f"; {skipped} skipped, the subject raised"
-        return passed_outcome(name, f"held on {held} frames ({where})", prop.target)
+        return passed_outcome(
+            name, f"held on {held} frame{'s' * (held != 1)} ({where})", prop.target
+        )
