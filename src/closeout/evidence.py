@@ -42,6 +42,7 @@ from closeout.sealing import record_path as record_path
 from closeout.sealing import seal as seal
 from closeout.sealing import signing_key as signing_key
 from closeout.sealing import write_record as write_record
+from closeout.store import data_sha256
 
 TRIGGER_ENV = "CLOSEOUT_TRIGGER"
 TRIGGERS: tuple[str, ...] = get_args(TriggerName)
@@ -171,7 +172,7 @@ def build_run(run: ScenarioRun, project: Project, trigger: str) -> RunRecord:
         "before_expectations": [o.model_dump() for o in before.outcomes] if before else None,
         "metrics": fixed.metrics,
         "before_metrics": before.metrics if before else None,
-        "inputs": inputs(loaded, project),
+        "inputs": inputs(loaded, project, resolved_inputs(run)),
         "seed": run.seed,
         "artifacts": fixed.artifacts + (before.artifacts if before else []),
         "error": _run_error(run),
@@ -194,22 +195,36 @@ def run_record(run: ScenarioRun, project: Project, trigger: str) -> dict[str, An
     return build_run(run, project, trigger).body()
 
 
-def inputs(loaded: LoadedScenario, project: Project) -> dict[str, Any]:
-    """sha256 of the scenario file, every data file and every subject source file."""
+def inputs(
+    loaded: LoadedScenario, project: Project, resolved: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """sha256 of the scenario file, every data file (a Parquet folder or glob: the digest of
+    its files, ``data_sha256``) and every subject source file; and ``resolved``, what the run
+    resolved outside the project (``KindResult.inputs``), when it resolved anything."""
     files: dict[str, str] = {}
     for relative in loaded.kind.data_files(loaded.model):
-        try:
-            files[relative] = file_sha256(project.resolve_inside(relative))
-        except (OSError, ValueError):
-            files[relative] = "missing"
+        files[relative] = data_sha256(project, relative) or "missing"
     code = {
         project.display(p): file_sha256(p) for p in loaded.kind.code_files(loaded.model, project)
     }
-    return {
+    found: dict[str, Any] = {
         "scenario": {"path": loaded.display, "sha256": loaded.sha256},
         "files": files,
         "code": code,
     }
+    if resolved:
+        found["resolved"] = dict(resolved)
+    return found
+
+
+def resolved_inputs(run: ScenarioRun) -> dict[str, Any]:
+    """What both sides of a run resolved at run time (``KindResult.inputs``, passed on by
+    the runner as ``SideResult.inputs``); the fixed side's entry wins for a shared key."""
+    found: dict[str, Any] = {}
+    for side in (run.before, run.fixed):
+        if side is not None:
+            found |= side.inputs
+    return found
 
 
 def build_pytest_run(

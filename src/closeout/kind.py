@@ -205,6 +205,14 @@ class Kind(ABC, Generic[ScenarioT]):
         if message is not None:
             raise MissingExtra(message)
 
+    def changed_inputs(self, resolved: Mapping[str, Any], project: Project) -> list[str]:
+        """Whether what a run resolved (its ``KindResult.inputs``, recorded as evidence
+        ``inputs.resolved``) still resolves the same today: one sentence per change (e.g. a
+        model version registered again), which makes a closed action ``stale``. Called by
+        ``status`` for every counted record, so it must be cheap and import nothing heavy;
+        by default nothing is checked."""
+        return []
+
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         """Key figures for reports; by default every scalar metric, as it is."""
         return generic_figures(metrics)

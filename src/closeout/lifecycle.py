@@ -14,6 +14,7 @@ command line and the pytest plugin; the ``*_in`` ones take one.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from closeout.models.records import ClosureRecord, Record, RecurrenceRecord, Wai
 from closeout.project import Project
 from closeout.sealing import Key, resolve_signer
 from closeout.signing import HmacSigner, keyring_for
-from closeout.state import BAD_VERDICTS, ActionStatus, Clock, derive
+from closeout.state import BAD_VERDICTS, ActionStatus, Clock, derive, next_step
 from closeout.store import InputHashes, RecordSummary, ScenarioInfo, evidence_dir, scan_scenarios
 
 # Callers know the incident look-ups from here.
@@ -186,11 +187,13 @@ def _action_status(archive: Archive, incident: str, action: str) -> ActionStatus
 
 @dataclass
 class Decision:
-    """The answer of close / waive: done (with the record written) or refused (with why)."""
+    """The answer of close / waive: done (with the record written) or refused (with why,
+    and ``next``: the command that moves the action on)."""
 
     done: bool
     reasons: list[str]
     record: str | None = None
+    next: str | None = None
 
 
 def close(project: Project, incident: str, action: str, by: str, note: str | None) -> Decision:
@@ -210,15 +213,24 @@ def close_in(archive: Archive, incident: str, action: str, by: str, note: str | 
         if status.state == "closed" and status.closure is not None:
             return Decision(True, [f"already closed ({status.closure.file})"])
         if status.state in ("waived", "not_doing"):
-            return Decision(False, [f"the action is {status.state}; nothing to close"])
+            settled = f"closeout status {incident} (the action is settled)"
+            return Decision(
+                False, [f"the action is {status.state}; nothing to close"], None, settled
+            )
+        who = shlex.quote(by)
         if not status.scenarios:
-            return Decision(False, ["the action has no scenario: add one, or `closeout waive` it"])
+            reason = "the action has no scenario: add one, or `closeout waive` it"
+            return Decision(False, [reason], None, next_step(status, who))
         reasons = [f"{s.name}: {p.message}" for s in status.scenarios for p in s.problems]
         missing = archive.keyring.missing_key()
         if missing:
             reasons.append(missing)
         if reasons:
-            return Decision(False, reasons + _uncounted(evidence))
+            step = next_step(status, who) or ""
+            if missing and status.state == "verified":  # only the signing policy is missing
+                where = archive.project.setting_where("require_signed")
+                step = f"set a key (see {where}), then {step}"
+            return Decision(False, reasons + _uncounted(evidence), None, step)
         runs = [run for s in status.scenarios for run in s.supporting]
         fields = archive.envelope("closure", incident, action)
         fields |= {"by": by, "note": note, "runs": [r.sha256 for r in runs]}
@@ -253,16 +265,17 @@ def waive_in(
     with archive.deciding(incident):
         status = _action_status(archive, incident, action)
         if status.state in ("waived", "not_doing"):
-            return Decision(False, [f"the action is already {status.state}"])
+            settled = f"closeout status {incident} (the action is settled)"
+            return Decision(False, [f"the action is already {status.state}"], None, settled)
         real = [s.name for s in status.scenarios]
         if real and not force:
-            return Decision(
-                False,
-                [
-                    f"the action has scenarios ({', '.join(real)}): close it on "
-                    "evidence, or pass --force with a reason"
-                ],
+            why = (
+                f"the action has scenarios ({', '.join(real)}): close it on "
+                "evidence, or pass --force with a reason"
             )
+            forced = f"closeout waive {incident} {action} --by {shlex.quote(by)} "
+            forced += f"--reason {shlex.quote(reason)} --force"
+            return Decision(False, [why], None, next_step(status, shlex.quote(by)) or forced)
         fields = archive.envelope("waiver", incident, action)
         fields |= {"by": by, "reason": reason, "forced": bool(real and force), "scenarios": real}
         path = archive.write(build(WaiverRecord, fields), f"waiver-{action}")

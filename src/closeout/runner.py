@@ -60,6 +60,8 @@ class SideResult:
     artifacts: list[str] = field(default_factory=list)
     error: str | None = None
     traceback: str | None = None
+    # What the side resolved at run time (``KindResult.inputs``): evidence ``inputs.resolved``.
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -127,6 +129,7 @@ def run_side(loaded: LoadedScenario, subject: Any, context: RunContext) -> SideR
         result.metrics,
         artifacts,
         traceback=result.traceback,
+        inputs=dict(result.inputs),
     )
 
 

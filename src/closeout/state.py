@@ -120,6 +120,11 @@ class ActionStatus:
             "reasons": self.reasons,
         }
 
+    @property
+    def selector(self) -> str:
+        """The ``closeout run`` selector of the action: ``INC/A1``."""
+        return f"{self.incident}/{self.action.id}"
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -254,6 +259,10 @@ def _freshness_problems(run: RecordSummary, clock: Clock, hashes: InputHashes) -
             Problem("stale_input", f"stale: {path} changed since {run.file}")
             for path in hashes.changed(run.inputs)
         ]
+        found += [
+            Problem("stale_input", f"stale: {change} since {run.file}")
+            for change in hashes.resolved_changes(run.kind, run.resolved)
+        ]
     return found
 
 
@@ -295,3 +304,42 @@ def _would_verify(states: list[ScenarioState]) -> bool:
     return bool(states) and all(
         s.latest is not None and all(p.stale for p in s.problems) for s in states
     )
+
+
+def next_step(status: ActionStatus, by: str = "WHO") -> str | None:
+    """The command (or edit, then command) that moves the action on from its state; None
+    when it is settled (closed, waived, not_doing). ``by`` fills ``--by`` of a command."""
+    run = f"closeout run {status.selector}"
+    incident, action = status.incident, status.action.id
+    if status.state in SETTLED:
+        return None
+    if status.state == "verified":
+        return f"closeout close {incident} {action} --by {by}"
+    if status.state in ("failing", "regressed"):
+        return f"fix what fails (see its evidence), then {run}"
+    if status.state == "stale":
+        return run
+    if not status.scenarios:
+        return (
+            f"add a scenario for {action} in scenarios/{incident}/, or "
+            f"closeout waive {incident} {action} --by {by} --reason TEXT"
+        )
+    return _open_step(status.scenarios, run)
+
+
+def _open_step(states: list[ScenarioState], run: str) -> str:
+    """What an open action lacks first: an edit of a scenario file, or a run."""
+    codes: dict[str, str] = {}  # the first scenario with each problem
+    for state in states:
+        for problem in state.problems:
+            codes.setdefault(problem.code, state.name)
+    if "duplicate_name" in codes:
+        return f"rename one of the scenarios named '{codes['duplicate_name']}', then {run}"
+    if "not_discriminating" in codes:
+        name = codes["not_discriminating"]
+        return f"add `before` (or `before_unavailable`) to scenario {name}, then {run}"
+    if "vacuous" in codes:
+        return f"make scenario {codes['vacuous']}'s pre-fix state fail, then {run}"
+    if "before_errored" in codes:
+        return f"fix scenario {codes['before_errored']}'s pre-fix state, then {run}"
+    return run

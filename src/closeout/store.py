@@ -8,15 +8,20 @@ device) is listed as broken and never opened, so it cannot hang ``status``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from closeout._io import file_kind, file_sha256
 from closeout._time import utc_now
 from closeout.errors import CloseoutError, UsageError
+from closeout.kinds import find_kind
+from closeout.kinds._toolkit.data import dataset_files, is_glob
 from closeout.loader import POSTMORTEM_FILE, is_scenario_file, load_postmortem, read_raw
 from closeout.models import IDENTIFIER, Postmortem, suggest
 from closeout.models.records import MalformedRecordError, parse_record
@@ -159,24 +164,74 @@ def _scenario_info(project: Project, path: Path) -> ScenarioInfo:
     )
 
 
+def data_sha256(project: Project, relative: str) -> str | None:
+    """The sha256 of a data path: a file's own, or for a folder or glob of Parquet files
+    (SPEC §12) the sha256 of its ``sha256sum`` manifest, paths relative to the project root
+    (``cd ROOT && sha256sum FILES | sha256sum``), so an added, removed or changed partition
+    changes it. None when nothing is there (or the path leaves the project)."""
+    try:
+        path = project.resolve_inside(relative)
+        if path.is_file():  # a file is itself, even when its name holds a glob character
+            return file_sha256(path)
+        if not (path.is_dir() or is_glob(relative)):
+            return None
+        files = dataset_files(project, relative)
+    except (OSError, ValueError):
+        return None
+    if not files:
+        return None
+    named = [(p.relative_to(project.root).as_posix(), p) for p in files]
+    manifest = hashlib.sha256()
+    for shown, path in sorted(named, key=lambda pair: pair[0].encode()):
+        try:
+            manifest.update(f"{file_sha256(path)}  {shown}\n".encode())
+        except OSError:
+            return None
+    return manifest.hexdigest()
+
+
 class InputHashes:
-    """Today's sha256 of the files a run recorded, computed once per file."""
+    """Today's sha256 of the files a run recorded, computed once per file; and whether what
+    a run resolved outside the project still resolves the same, asked once per entry."""
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._cache: dict[str, str | None] = {}
+        self._resolved: dict[tuple[str, str], list[str]] = {}
 
     def current(self, relative: str) -> str | None:
         if relative not in self._cache:
-            try:
-                self._cache[relative] = file_sha256(self.project.resolve_inside(relative))
-            except (OSError, ValueError):
-                self._cache[relative] = None
+            self._cache[relative] = data_sha256(self.project, relative)
         return self._cache[relative]
 
     def changed(self, recorded: Mapping[str, str]) -> list[str]:
-        """Paths whose content differs from the sha256 a run recorded (``Inputs.recorded``)."""
-        return [path for path, digest in recorded.items() if self.current(path) != digest]
+        """Paths whose content differs from the sha256 a run recorded (``Inputs.recorded``);
+        a path recorded ``missing`` and still missing has not changed."""
+        return [
+            path for path, digest in recorded.items() if (self.current(path) or "missing") != digest
+        ]
+
+    def resolved_changes(self, kind: str | None, resolved: Mapping[str, Any]) -> list[str]:
+        """What the run's kind says no longer resolves as the run recorded, one sentence per
+        entry; nothing when the kind cannot tell (or cannot be loaded)."""
+        if not resolved or not kind:
+            return []
+        found: list[str] = []
+        for name, entry in resolved.items():
+            key = (kind, json.dumps({name: entry}, sort_keys=True, default=str))
+            if key not in self._resolved:
+                self._resolved[key] = self._ask(kind, {name: entry})
+            found += self._resolved[key]
+        return found
+
+    def _ask(self, kind: str, entry: Mapping[str, Any]) -> list[str]:
+        checker = find_kind(kind)
+        if checker is None:
+            return []
+        try:
+            return list(checker.changed_inputs(entry, self.project))
+        except Exception:  # a kind's check is advice on freshness: it never stops `status`
+            return []
 
 
 # --------------------------------------------------------------------------- records

@@ -16,7 +16,7 @@ from closeout.cli.states import require_state
 from closeout.lifecycle import Archive, Decision
 from closeout.project import Project, load_project
 from closeout.report_text import table
-from closeout.state import ActionStatus
+from closeout.state import ActionStatus, next_step
 from closeout.store import usable_incidents
 from closeout.verify import verify
 
@@ -33,6 +33,7 @@ _STATUS_HEADERS = [
 ]
 # The tag that puts an open action's scenario under `closeout gate` too.
 _GATE_TAG = "regression"
+_REASONS_SHOWN = 3  # per action under the status table; --json has them all
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -53,11 +54,43 @@ def cmd_status(args: argparse.Namespace) -> int:
     ]
     _warn_rejected(archive)
     if args.json:
-        emit([s.as_json() for s in found])
+        emit([_status_json(s, project) for s in found])
         return EXIT_OK
     rows = [_status_row(s) for s in found]
     say(table(_STATUS_HEADERS, rows) if rows else "no action matches")
+    notes = [line for s in found for line in _status_notes(s, project)]
+    if notes:
+        say("\n" + "\n".join(notes))
     return EXIT_OK
+
+
+def _status_json(status: ActionStatus, project: Project) -> dict[str, object]:
+    """``status --json`` of one action: its state, reasons, next step and ticket link."""
+    ticket = status.action.ticket
+    return status.as_json() | {
+        "next": next_step(status),
+        "ticket": ticket,
+        "ticket_url": project.ticket_link(ticket),
+    }
+
+
+def _status_notes(status: ActionStatus, project: Project) -> list[str]:
+    """Under the table, for each action not settled: why it is in its state, and the
+    command that moves it on (and its ticket, when the action names one)."""
+    step = next_step(status)
+    if step is None:
+        return []
+    lines = [f"{status.selector}: {status.state}"]
+    shown = status.reasons[:_REASONS_SHOWN]
+    lines += [f"  - {reason}" for reason in shown if reason]
+    if len(status.reasons) > len(shown):
+        more = len(status.reasons) - len(shown)
+        lines.append(f"  - ... and {more} more (closeout status --json)")
+    ticket = project.ticket_link(status.action.ticket) or status.action.ticket
+    if ticket:
+        lines.append(f"  ticket: {ticket}")
+    lines.append(f"  next: {step}")
+    return lines
 
 
 def warn_left_out(project: Project) -> None:
@@ -117,7 +150,14 @@ def cmd_waive(args: argparse.Namespace) -> int:
 
 def _decision(decision: Decision, verb: str, args: argparse.Namespace) -> int:
     if args.json:
-        emit({"done": decision.done, "record": decision.record, "reasons": decision.reasons})
+        emit(
+            {
+                "done": decision.done,
+                "record": decision.record,
+                "reasons": decision.reasons,
+                "next": decision.next,
+            }
+        )
     elif decision.done:
         say(
             f"{verb} {args.incident} {args.action}"
@@ -126,6 +166,8 @@ def _decision(decision: Decision, verb: str, args: argparse.Namespace) -> int:
     else:
         say(f"refused: {args.incident} {args.action} cannot be {verb}:")
         say("\n".join(f"  - {reason}" for reason in decision.reasons))
+        if decision.next:
+            say(f"next: {decision.next}")
     return EXIT_OK if decision.done else EXIT_NO
 
 

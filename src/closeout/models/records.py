@@ -59,11 +59,14 @@ class ScenarioInput(RecordPart):
 
 
 class Inputs(RecordPart):
-    """The sha256 of every file a run read: the scenario, its data files and its code."""
+    """The sha256 of every file a run read: the scenario, its data files and its code; and
+    ``resolved``, what the run resolved outside the project (``KindResult.inputs``: e.g. an
+    MLflow model's version, run id and folder sha256), absent when it resolved nothing."""
 
     scenario: ScenarioInput = Field(default_factory=ScenarioInput)
     files: dict[str, str] = Field(default_factory=dict)
     code: dict[str, str] = Field(default_factory=dict)
+    resolved: dict[str, Any] = Field(default_factory=dict)
 
     def recorded(self) -> dict[str, str]:
         """Every recorded path with its sha256 (``""`` for a scenario without one)."""
@@ -169,6 +172,7 @@ class RunRecord(Record):
             "discriminating": self.discriminating,
             "trigger": self.trigger,
             "inputs": self.inputs.recorded(),
+            "resolved": self.inputs.resolved,
         }
 
 
@@ -295,6 +299,9 @@ class RecordSummary:
     schema: int = 1
     prev: tuple[str, ...] = ()  # schema 2: the heads its writer saw
     attests: tuple[str, ...] = ()  # reseal: the records it vouches for
+    # run: what it resolved outside the project (``Inputs.resolved``). Last, so a summary
+    # the trust index cached before it existed still loads (as resolving nothing).
+    resolved: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def unreadable(cls, file: str) -> RecordSummary:

@@ -50,9 +50,16 @@ def distribution(
     resamples: int,
     rng: np.random.Generator,
     per_chunk: int | None = None,
+    drawn: Callable[[int], None] | None = None,
 ) -> np.ndarray:
-    """The bootstrap distribution of ``statistic`` (B, s) over ``resamples``: (resamples, s)."""
-    parts = [np.asarray(statistic(sample)) for sample in samples(n, resamples, rng, per_chunk)]
+    """The bootstrap distribution of ``statistic`` (B, s) over ``resamples``: (resamples, s).
+
+    ``drawn(count)`` is told after each chunk how many resamples it held (for progress)."""
+    parts = []
+    for sample in samples(n, resamples, rng, per_chunk):
+        parts.append(np.asarray(statistic(sample)))
+        if drawn is not None:
+            drawn(sample.size)
     stacked = np.concatenate([p.reshape(len(p), -1) for p in parts], axis=0)
     return stacked
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from closeout.callables import check_ref
 from closeout.errors import Problem
 from closeout.kind import Locate
-from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds._toolkit.data import check_columns, check_data_file
 from closeout.kinds.shadow.model_uri import MLMODEL
 from closeout.kinds.shadow.spec import (
     CLASSIFICATION_METRICS,
@@ -24,6 +24,8 @@ from closeout.project import Project
 _PAIRWISE = {"agreement"}
 _BINARY_ONLY = {"positive_rate"}
 
+Where = tuple[str | int, ...]
+
 
 def check(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Problem]:
     """Files inside the project and present, callables findable, metrics fit the task."""
@@ -31,6 +33,7 @@ def check(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Pr
     for where, source in scenario.sources():
         problems += _check_source(source, where, project, locate)
     problems += _check_columns(scenario, locate)
+    problems += _check_headers(scenario, project, locate)
     for index, expectation in enumerate(scenario.expect):
         problems += _check_expectation(scenario, expectation, index, locate)
     if scenario.task != "binary":
@@ -100,6 +103,27 @@ def _check_columns(scenario: ShadowScenario, locate: Locate) -> list[Problem]:
                     f"'{source.column}' is the label column, not predictions",
                 )
             )
+    return problems
+
+
+def _check_headers(scenario: ShadowScenario, project: Project, locate: Locate) -> list[Problem]:
+    """Every column the scenario names is in its file's header (CSV header line, Parquet
+    schema; no data read): the label, features, prediction columns, join keys, slices."""
+    wanted: list[tuple[str, Where]] = [(scenario.label, ("label",))]
+    wanted += [(column, ("features", i)) for i, column in enumerate(scenario.features or [])]
+    for where, source in scenario.sources():
+        if isinstance(source, ColumnPredictions):
+            wanted.append((source.column, (*where, "column")))
+        elif isinstance(source, FilePredictions) and source.on:
+            wanted.append((source.on, (*where, "on")))
+    for index, expectation in enumerate(scenario.expect):
+        wanted += [(c, ("expect", index, "where", c)) for c in expectation.where or {}]
+    problems = check_columns(project, scenario.data, wanted, locate)
+    for where, source in scenario.sources():
+        if isinstance(source, FilePredictions):
+            columns: list[tuple[str, Where]] = [(source.column, (*where, "column"))]
+            columns += [(source.on, (*where, "on"))] if source.on else []
+            problems += check_columns(project, source.file, columns, locate)
     return problems
 
 

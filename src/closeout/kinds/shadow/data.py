@@ -43,6 +43,8 @@ class Loaded:
     # What the evidence records about each MLflow model (``metrics.<role>.mlflow``), by the
     # URI as the scenario writes it.
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # What each MLflow model resolved to (``KindResult.inputs``, hence ``inputs.resolved``).
+    resolved: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- labels
@@ -269,6 +271,7 @@ def _from_mlflow(
     features = loaded.frame[columns].copy()
     result = mlflow_model.predict(model, features, where, f"{role} {source.mlflow}")
     loaded.models[source.mlflow] = model.info
+    loaded.resolved[source.mlflow] = model.identity
     return _one_per_row(result, source.mlflow, loaded), Where(f"the output of {source.mlflow}")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from closeout.callables import parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kind import Figures, Kind, Locate
-from closeout.kinds.shadow import check, figures, mlflow_model
+from closeout.kinds.shadow import check, figures, mlflow_model, registered
 from closeout.kinds.shadow.model_uri import folder_files
 from closeout.kinds.shadow.spec import (
     CallablePredictions,
@@ -48,7 +48,8 @@ class ShadowKind(Kind[ShadowScenario]):
             if isinstance(source, MlflowPredictions):
                 # A local model folder is the subject's code: its files are hashed so a
                 # changed model makes the evidence stale. A registry model's identity
-                # (version, run id, folder sha256) is recorded in the run's metrics.
+                # (version, run id, source, folder sha256) is the run's `inputs.resolved`,
+                # which `changed_inputs` checks against the registry.
                 found |= {str(p): p for p in _local_model_files(source, project)}
                 continue
             if not isinstance(source, CallablePredictions):
@@ -62,6 +63,12 @@ class ShadowKind(Kind[ShadowScenario]):
 
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         return figures.figures(metrics)
+
+    def changed_inputs(self, resolved: Mapping[str, Any], project: Project) -> list[str]:
+        """What of a run's ``inputs.resolved`` resolves otherwise today (a registered model
+        version registered anew, an alias moved), one sentence each: the evidence is stale.
+        Read from the registry without importing MLflow (``registered``)."""
+        return registered.changes(resolved)
 
     def prepare(self, scenario: ShadowScenario, project: Project) -> None:
         """Load the scenario's MLflow models before the runner forks its isolated run, so

@@ -47,6 +47,8 @@ class LoadedModel:
     inputs: list[str] | None
     # The downloaded files, kept while the model is cached (a flavor may read them lazily).
     folder: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+    # What the run resolved the URI to (``KindResult.inputs``): see ``_identity``.
+    identity: dict[str, Any] = field(default_factory=dict)
 
 
 _CACHE: dict[tuple[str, ...], LoadedModel] = {}
@@ -132,7 +134,8 @@ def _local(uri: ModelUri, where: str, project: Project, mlflow: Any) -> LoadedMo
     if key not in _CACHE:
         model = _load(mlflow, folder, uri, where)
         info = _info(uri, mlflow, version=None, run_id=model.metadata.run_id, digest=digest)
-        _CACHE[key] = LoadedModel(model, info, _signature_inputs(model))
+        identity = _identity(info, uri.text, source=None, registry=None)
+        _CACHE[key] = LoadedModel(model, info, _signature_inputs(model), identity=identity)
     return _CACHE[key]
 
 
@@ -143,9 +146,10 @@ def _registered(uri: ModelUri, where: str, mlflow: Any) -> LoadedModel:
     store = _store(uri, where)
     client = mlflow.MlflowClient(tracking_uri=_mlflow.tracking_uri(), registry_uri=store)
     if uri.scheme == "models":
-        resolved, version, run_id = _resolve_version(client, uri, where, store)
+        resolved, version, run_id, source = _resolve_version(client, uri, where, store)
     else:
         resolved, version, run_id = uri.text, None, _check_run(client, uri, where, store)
+        source = None
     key = ("registry", store, resolved, run_id or "")
     if key not in _CACHE:
         folder = tempfile.TemporaryDirectory(prefix="closeout-mlflow-")
@@ -157,7 +161,8 @@ def _registered(uri: ModelUri, where: str, mlflow: Any) -> LoadedModel:
             folder.cleanup()
             raise
         info = _info(uri, mlflow, version=version, run_id=run_id, digest=digest)
-        _CACHE[key] = LoadedModel(model, info, _signature_inputs(model), folder)
+        identity = _identity(info, resolved, source=source, registry=_mlflow.shown(store))
+        _CACHE[key] = LoadedModel(model, info, _signature_inputs(model), folder, identity)
     return _CACHE[key]
 
 
@@ -184,8 +189,9 @@ def _store(uri: ModelUri, where: str) -> str:
 
 def _resolve_version(
     client: Any, uri: ModelUri, where: str, store: str
-) -> tuple[str, str, str | None]:
-    """``models:/NAME/VERSION`` for the version ``uri`` names (an alias, resolved now)."""
+) -> tuple[str, str, str | None, str | None]:
+    """``models:/NAME/VERSION`` for the version ``uri`` names (an alias, resolved now), the
+    version, its run id and its source."""
     name = uri.name or ""
     try:
         if uri.alias is not None:
@@ -195,7 +201,8 @@ def _resolve_version(
     except Exception as exc:
         raise DataError(f"{where}: {uri.text}: {_missing(client, uri, store, exc)}") from None
     version = str(found.version)
-    return f"models:/{name}/{version}", version, found.run_id or None
+    source = getattr(found, "source", None) or None
+    return f"models:/{name}/{version}", version, found.run_id or None, source
 
 
 def _missing(client: Any, uri: ModelUri, store: str, exc: Exception) -> str:
@@ -292,6 +299,24 @@ def _info(
         "run_id": run_id,
         "sha256": digest,
         "mlflow": mlflow.__version__,
+    }
+
+
+def _identity(
+    info: dict[str, Any], resolved: str, *, source: str | None, registry: str | None
+) -> dict[str, Any]:
+    """What the evidence's ``inputs.resolved`` holds for a model: the URI, what it resolved
+    to (version, run id, the version's source), the folder's sha256 and the registry asked.
+    ``closeout status`` asks that registry again: a version registered anew makes it stale."""
+    return {
+        "kind": "mlflow",
+        "uri": info["uri"],
+        "resolved": resolved,
+        "version": info["version"],
+        "run_id": info["run_id"],
+        "source": source,
+        "sha256": info["sha256"],
+        "registry": registry,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +57,9 @@ def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) ->
     estimates: dict[int, Estimate] = {}
     slices: dict[str, Any] = {}
     comparisons: list[dict[str, Any]] = []
-    for key, group in _by_slice(scenario.expect).items():
+    groups = _by_slice(scenario.expect)
+    drawn = _progress(scenario, groups, context)
+    for key, group in groups.items():
         rows = slice_rows(group[0][1], loaded)
         part = SliceRun(
             key,
@@ -66,7 +69,7 @@ def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) ->
             baseline.take(rows),
         )
         slices[key] = _summary(scenario, part)
-        found = _estimates(scenario, part, [e for _, e in group], context.seed)
+        found = _estimates(scenario, part, [e for _, e in group], context.seed, drawn)
         for index, expectation in group:
             estimates[index] = found[expectation.metric]
             if expectation.non_inferior or expectation.better_than_baseline:
@@ -83,7 +86,8 @@ def run(scenario: ShadowScenario, candidate_source: Any, context: RunContext) ->
     for role, source in (("candidate", candidate_source), ("baseline", scenario.baseline)):
         if isinstance(source, MlflowPredictions):
             summary[role]["mlflow"] = loaded.models[source.mlflow]
-    result = KindResult(outcomes, summary)
+    # ... and what each resolved to, for the evidence's ``inputs.resolved`` and staleness.
+    result = KindResult(outcomes, summary, inputs=dict(loaded.resolved))
     if context.artifacts_dir is not None and comparisons:
         path = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}.svg"
         title = f"{context.incident} / {context.scenario_name}: {context.side} candidate"
@@ -105,6 +109,27 @@ def _by_slice(
     return groups
 
 
+def _progress(
+    scenario: ShadowScenario,
+    groups: dict[str, list[tuple[int, ShadowExpectation]]],
+    context: RunContext,
+) -> Callable[[int], None]:
+    """Counts resamples drawn over every slice that is compared, for ``context.progress``."""
+    compared = [g for g in groups.values() if any(_compares(e) for _, e in g)]
+    total = len(compared) * scenario.bootstrap.resamples
+    done = [0]
+
+    def drawn(count: int) -> None:
+        done[0] += count
+        context.progress(done[0], total, "resamples")
+
+    return drawn
+
+
+def _compares(expectation: ShadowExpectation) -> bool:
+    return bool(expectation.non_inferior or expectation.better_than_baseline)
+
+
 def _take(truth: Truth, rows: np.ndarray) -> Truth:
     return Truth(truth.task, truth.y[rows], truth.classes, truth.positive)
 
@@ -113,17 +138,19 @@ def _take(truth: Truth, rows: np.ndarray) -> Truth:
 
 
 def _estimates(
-    scenario: ShadowScenario, part: SliceRun, expectations: list[ShadowExpectation], seed: int
+    scenario: ShadowScenario,
+    part: SliceRun,
+    expectations: list[ShadowExpectation],
+    seed: int,
+    drawn: Callable[[int], None],
 ) -> dict[str, Estimate]:
     """Point estimates of every metric the slice's expectations name, and their intervals."""
-    compared: list[str] = sorted(
-        {e.metric for e in expectations if e.non_inferior or e.better_than_baseline}
-    )
+    compared: list[str] = sorted({e.metric for e in expectations if _compares(e)})
     # Point estimates first: an undefined metric is reported as such, not as a bootstrap issue.
     points = {
         metric: _points(scenario, part, metric) for metric in {e.metric for e in expectations}
     }
-    intervals = _intervals(scenario, part, compared, seed)
+    intervals = _intervals(scenario, part, compared, seed, drawn)
     found: dict[str, Estimate] = {}
     for metric in sorted(points):
         candidate, baseline = points[metric]
@@ -165,7 +192,11 @@ def _why_undefined(metric: str, scenario: ShadowScenario) -> str:
 
 
 def _intervals(
-    scenario: ShadowScenario, part: SliceRun, compared: list[str], seed: int
+    scenario: ShadowScenario,
+    part: SliceRun,
+    compared: list[str],
+    seed: int,
+    drawn: Callable[[int], None],
 ) -> dict[str, bootstrap.Interval]:
     if not compared:
         return {}
@@ -180,7 +211,8 @@ def _intervals(
         return np.stack(columns, axis=1)
 
     rng = bootstrap.generator(seed, part.key)
-    spread = bootstrap.distribution(improvements, part.rows, scenario.bootstrap.resamples, rng)
+    resamples = scenario.bootstrap.resamples
+    spread = bootstrap.distribution(improvements, part.rows, resamples, rng, drawn=drawn)
     found = {}
     for column, metric in enumerate(compared):
         interval = bootstrap.percentile_interval(spread[:, column], scenario.bootstrap.confidence)

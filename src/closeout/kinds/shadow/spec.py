@@ -57,7 +57,7 @@ SliceValue = str | int | float | bool
 class ColumnPredictions(Model):
     """Predictions held in a column of ``data``."""
 
-    column: str = Field(min_length=1)
+    column: str = Field(min_length=1, description="the column of `data` holding the predictions")
 
     def describe(self) -> str:
         return f"column {self.column}"
@@ -66,9 +66,15 @@ class ColumnPredictions(Model):
 class FilePredictions(Model):
     """Predictions in a separate file, joined to ``data`` by row order or by the key ``on``."""
 
-    file: str = Field(min_length=1)
-    column: str = Field(min_length=1)
-    on: str | None = Field(default=None, min_length=1)
+    file: str = Field(
+        min_length=1, description="a CSV or Parquet file of predictions, relative to the project"
+    )
+    column: str = Field(min_length=1, description="the column of `file` holding the predictions")
+    on: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a key column of both files to join on; default: join by row order",
+    )
 
     def describe(self) -> str:
         joined = f" joined on {self.on}" if self.on else " by row order"
@@ -78,7 +84,12 @@ class FilePredictions(Model):
 class CallablePredictions(Model):
     """A callable(DataFrame of features) -> predictions."""
 
-    callable_: str = Field(alias="callable", min_length=1)
+    callable_: str = Field(
+        alias="callable",
+        min_length=1,
+        description="'package.module:function' called with a DataFrame of `features`; "
+        "returns one prediction (or row of class probabilities) per row",
+    )
 
     @field_validator("callable_")
     @classmethod
@@ -97,7 +108,11 @@ class MlflowPredictions(Model):
     """An MLflow model (SPEC §13), loaded with ``mlflow.pyfunc.load_model`` and called on
     ``features`` (by default the inputs its signature names)."""
 
-    mlflow: str = Field(min_length=1)
+    mlflow: str = Field(
+        min_length=1,
+        description="models:/NAME/VERSION, models:/NAME@ALIAS, runs:/RUN_ID/PATH or a project "
+        "folder holding an MLmodel file; the registry is MLFLOW_TRACKING_URI",
+    )
 
     @field_validator("mlflow")
     @classmethod
@@ -160,27 +175,51 @@ Predictions = Annotated[
 class Bootstrap(Model):
     """The paired bootstrap: number of resamples and the two-sided interval's confidence."""
 
-    resamples: int = Field(default=2000, ge=100, le=1_000_000)
-    confidence: float = Field(default=0.95, gt=0, lt=1)
+    resamples: int = Field(
+        default=2000, ge=100, le=1_000_000, description="how many paired bootstrap resamples"
+    )
+    confidence: float = Field(
+        default=0.95, gt=0, lt=1, description="the confidence of the two-sided interval"
+    )
 
 
 class NonInferior(Model):
-    margin: float = Field(ge=0)
+    """The candidate is at most ``margin`` worse than the baseline (interval's low end)."""
+
+    margin: float = Field(
+        ge=0, description="how much worse than the baseline the candidate may be, at most"
+    )
 
 
 class BetterThan(Model):
-    by: float = Field(default=0.0, ge=0)
+    """The candidate beats the baseline by more than ``by`` (interval's low end)."""
+
+    by: float = Field(default=0.0, ge=0, description="how much better than the baseline, at least")
 
 
 class ShadowExpectation(Model):
     """One metric on one slice, with one or more comparisons."""
 
-    metric: MetricName
-    where: dict[str, SliceValue | list[SliceValue]] | None = None
-    at_least: float | None = None
-    at_most: float | None = None
-    non_inferior: NonInferior | None = None
-    better_than_baseline: BetterThan | None = None
+    metric: MetricName = Field(
+        description="the metric compared (losses and errors: lower is better, handled for you)"
+    )
+    where: dict[str, SliceValue | list[SliceValue]] | None = Field(
+        default=None,
+        description="the slice: column -> value (or list of values); default: every row",
+    )
+    at_least: float | None = Field(
+        default=None, description="the candidate's metric on the slice is at least this"
+    )
+    at_most: float | None = Field(
+        default=None, description="the candidate's metric on the slice is at most this"
+    )
+    non_inferior: NonInferior | None = Field(
+        default=None,
+        description="no worse than the baseline by more than a margin (paired bootstrap)",
+    )
+    better_than_baseline: BetterThan | None = Field(
+        default=None, description="better than the baseline by at least `by` (paired bootstrap)"
+    )
 
     @model_validator(mode="after")
     def _has_a_comparison(self) -> ShadowExpectation:
@@ -216,7 +255,9 @@ class ShadowExpectation(Model):
 
 
 class ShadowBefore(Model):
-    candidate: Predictions
+    candidate: Predictions = Field(
+        description="the model in place during the incident, as the candidate it was"
+    )
 
 
 class ShadowScenario(ScenarioBase):
@@ -224,19 +265,43 @@ class ShadowScenario(ScenarioBase):
 
     subject_key = "candidate"
 
-    kind: Literal["shadow"]
-    data: str = Field(min_length=1)
-    label: str = Field(min_length=1)
-    task: Literal["binary", "multiclass", "regression"]
-    features: list[str] | None = Field(default=None, min_length=1)
-    baseline: Predictions
-    candidate: Predictions
-    positive: SliceValue | None = None
-    decision_threshold: float | None = Field(default=None, ge=0, le=1)
-    average: Literal["macro", "weighted", "micro"] = "macro"
-    bootstrap: Bootstrap = Field(default_factory=Bootstrap)
-    expect: list[ShadowExpectation] = Field(min_length=1)
-    before: ShadowBefore | None = None
+    kind: Literal["shadow"] = Field(description="compare a candidate model with a baseline")
+    data: str = Field(
+        min_length=1, description="labelled rows (CSV or Parquet), relative to the project"
+    )
+    label: str = Field(min_length=1, description="the column of `data` holding the true label")
+    task: Literal["binary", "multiclass", "regression"] = Field(
+        description="what the models predict"
+    )
+    features: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="the columns a callable or MLflow model is called on; default: every "
+        "column but the label (an MLflow model: the inputs its signature names)",
+    )
+    baseline: Predictions = Field(description="the model in production: the comparison point")
+    candidate: Predictions = Field(description="the fixed model: the subject under test")
+    positive: SliceValue | None = Field(
+        default=None, description="binary: the positive class; default 1 (for 0/1 labels)"
+    )
+    decision_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="binary: a score at or above this is a positive decision; default 0.5",
+    )
+    average: Literal["macro", "weighted", "micro"] = Field(
+        default="macro", description="multiclass: how per-class precision, recall, f1 average"
+    )
+    bootstrap: Bootstrap = Field(
+        default_factory=Bootstrap, description="the paired bootstrap of the comparisons"
+    )
+    expect: list[ShadowExpectation] = Field(
+        min_length=1, description="metrics on slices, each with at least one comparison"
+    )
+    before: ShadowBefore | None = Field(
+        default=None, description="the pre-fix state: the candidate before the fix"
+    )
 
     def sources(self) -> list[tuple[tuple[str, ...], Any]]:
         """Every prediction source with its location in the file."""

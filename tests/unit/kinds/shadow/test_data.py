@@ -50,8 +50,6 @@ def test_every_prediction_source_gives_the_same_answer(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("label: churned", "label: churn"), "no column 'churn' (did you mean 'churned'?)"),
-        (("{column: prod_score}\ncandidate", "{column: prod}\ncandidate"), "no column 'prod'"),
         (
             ("where: {region: EU}\n    better", "where: {region: Eu}\n    better"),
             "slice region=Eu matches no rows",

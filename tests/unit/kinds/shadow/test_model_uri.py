@@ -69,7 +69,7 @@ def test_a_malformed_uri_is_a_validation_error_at_its_line(project_dir: Path, wr
 
 
 def test_lint_checks_local_model_folders_statically(project_dir: Path, write: Write) -> None:
-    write("fixtures/INC-1/traffic.csv", "churned,prod_score\n1,0.9\n")
+    write("fixtures/INC-1/traffic.csv", "churned,prod_score,region\n1,0.9,EU\n")
     write("models/empty/readme.txt", "not a model\n")
     write("scenarios/INC-1/a.yaml", _scenario("{mlflow: models/missing}"))
     write("scenarios/INC-1/b.yaml", _scenario("{mlflow: models/empty}"))
@@ -87,7 +87,7 @@ def test_lint_checks_local_model_folders_statically(project_dir: Path, write: Wr
 
 
 def test_a_local_model_folder_is_code_its_files_are_hashed(project_dir: Path, write: Write) -> None:
-    write("fixtures/INC-1/traffic.csv", "churned,prod_score\n1,0.9\n")
+    write("fixtures/INC-1/traffic.csv", "churned,prod_score,region\n1,0.9,EU\n")
     write("models/v2/MLmodel", "flavors: {}\n")
     write("models/v2/model.pkl", "weights\n")
     path = write("scenarios/INC-1/s.yaml", _scenario("{mlflow: models/v2}"))
