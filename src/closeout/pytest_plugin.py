@@ -21,7 +21,12 @@ from typing import Any
 
 import pytest
 
-from closeout.plugin.session import is_scenario_path, project_of
+from closeout.plugin.session import (
+    add_python_paths,
+    drop_python_paths,
+    is_scenario_path,
+    project_of,
+)
 
 _HOOKS = "closeout.plugin.hooks"
 """The module doing the hooks' closeout work (it imports the loader, runner and evidence)."""
@@ -45,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run scenarios without writing evidence records or artifacts",
     )
     group.addoption(
+        "--closeout-evidence",
+        action="store_true",
+        default=False,
+        help="write evidence even when addopts says --closeout-no-evidence (closeout run, "
+        "gate and recur pass it: only `closeout run --no-evidence` turns evidence off)",
+    )
+    group.addoption(
         "--closeout-trigger",
         default=None,
         choices=TRIGGERS,
@@ -58,16 +70,34 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Put the project's ``python_paths`` on ``sys.path`` before conftest files and test
+    modules are imported: plain ``pytest`` finds the project's code as ``closeout run`` does,
+    installed or not."""
+    add_python_paths(early_config)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the ``closeout`` marker and read the project's settings."""
     config.addinivalue_line(
         "markers",
         "closeout(incident, action): record this test's outcome as evidence for an action",
     )
+    if config.getoption("closeout_evidence"):
+        # closeout's own commands: a project's addopts cannot switch evidence off.
+        config.option.closeout_no_evidence = False
+    add_python_paths(config)  # a session whose plugins came late (pytest.main(plugins=...))
     # Read [tool.closeout] now: a broken setting is then a clean usage error (exit 4),
     # not a collection error with a traceback.
     project_of(config)
     _check_trigger_env(config)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Take the session's ``python_paths`` off ``sys.path`` again (pytest may run in-process
+    more than once: ``closeout run``, pytester)."""
+    drop_python_paths(config)
 
 
 def _check_trigger_env(config: pytest.Config) -> None:

@@ -177,7 +177,12 @@ def test_light_commands_never_import_heavy_libraries(argv: list[str]) -> None:
         if line.startswith("import time:") and "|" in line
     }
     assert loaded, done.stderr[-500:]
-    assert not loaded & {"evidently", "pandas", "scipy", "hypothesis", "sklearn", "numpy", "pytest"}
+    heavy = {"evidently", "pandas", "scipy", "hypothesis", "sklearn", "numpy", "pytest"}
+    if argv[0] == "lint":
+        # Lint reads the column names of the examples' Parquet files from their schema
+        # (issue 15) with pyarrow, a core dependency that loads NumPy; never the data.
+        heavy.discard("numpy")
+    assert not loaded & heavy
 
 
 @pytest.mark.parametrize(

@@ -288,7 +288,8 @@ def test_a_failing_scenario_reports_each_expectation_observed_and_target_without
     # `cpu > 0.5 for 30m` never fires: at 35m and 1h it is quiet as expected (pass),
     # at 55m it is not firing (target firing), and it never fires (target 40m).
     def row(*needles: str) -> str:
-        found = [ln for ln in lines if all(n in ln for n in needles)]
+        # The table's rows (the report's first line names the first failing expectation).
+        found = [ln for ln in lines if all(n in ln for n in needles) and "expectation '" not in ln]
         assert found, f"no report line with {needles!r} in:\n{out}"
         return found[0]
 
@@ -542,9 +543,10 @@ def test_a_python_test_marked_closeout_records_its_outcome_as_pytest_evidence(
     files = evidence_files(pytester)
     assert len(files) == 2
     by_name = {r["scenario"]: (r, f) for r, f in zip(records(pytester), files, strict=True)}
-    assert set(by_name) == {"test_marked.py__test_guard_holds", "test_marked.py__test_guard_broken"}
-    held, held_file = by_name["test_marked.py__test_guard_holds"]
-    broke, broke_file = by_name["test_marked.py__test_guard_broken"]
+    # Records name the test by its node id; only the file name uses a file-safe label.
+    assert set(by_name) == {"test_marked.py::test_guard_holds", "test_marked.py::test_guard_broken"}
+    held, held_file = by_name["test_marked.py::test_guard_holds"]
+    broke, broke_file = by_name["test_marked.py::test_guard_broken"]
     assert re.match(EVIDENCE_NAME % "test_marked.py__test_guard_holds", held_file.name)
     assert re.match(EVIDENCE_NAME % "test_marked.py__test_guard_broken", broke_file.name)
     assert (held["kind"], held["action"], held["verdict"]) == ("pytest", "A1", "pass")
@@ -655,8 +657,8 @@ def test_parametrized_marked_tests_are_separate_evidence(pytester: pytest.Pytest
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1, failed=1)
     verdicts = {r["scenario"]: r["verdict"] for r in records(pytester)}
     assert verdicts == {
-        "test_cases.py__test_guard_1": "pass",
-        "test_cases.py__test_guard_2": "fail",
+        "test_cases.py::test_guard[1]": "pass",
+        "test_cases.py::test_guard[2]": "fail",
     }
 
 

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """The command line (SPEC §6): parse, call the core, print.
 
 Exit codes: 0 success; 1 the work ran and the answer is no; 2 bad input or usage; 3 a bug in

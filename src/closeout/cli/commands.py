@@ -8,9 +8,12 @@ what handlers import (pydantic, the loader, pytest).
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from closeout.cli.pages import PAGES, epilog
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,26 @@ def arg(*flags: str, **options: Any) -> Arg:
 
 @dataclass(frozen=True)
 class Command:
-    """One subcommand: its name, its one-line help, its handler and its arguments."""
+    """One subcommand: its name, its one-line help, its handler and its arguments; and what
+    its ``--help`` page adds: a ``description`` and an ``example`` (the page's closing lines).
+    Left empty, both come from ``closeout.cli.pages``."""
 
     name: str
     help: str
     handler: str  # "module:function", imported only when this command runs
     arguments: tuple[Arg, ...] = ()
+    description: str = ""
+    example: str = ""
+
+    def __post_init__(self) -> None:
+        page = PAGES.get(self.name)
+        if page is None:
+            return
+        # Frozen: filled once here, from the pages table, when the entry sets no text.
+        if not self.description:
+            object.__setattr__(self, "description", textwrap.fill(page.description, 88))
+        if not self.example:
+            object.__setattr__(self, "example", epilog(page.examples))
 
 
 _SCENARIOS = "closeout.cli.scenarios"
@@ -54,13 +71,28 @@ JSON_SUMMARY = arg("--json", action="store_true", help="print the summary as JSO
 INCIDENTS = arg("incidents", nargs="*", metavar="INC")
 ACTION = (arg("incident", metavar="INC"), arg("action", metavar="ACTION"))
 BY = arg("--by", required=True, metavar="WHO", type=text)
+SHARD = arg(
+    "--shard",
+    metavar="K/N",
+    help="run only shard K of N: a deterministic split balanced by recorded durations "
+    "(see `closeout plan`)",
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
         "init",
         "scaffold a postmortem and a scenario template",
         f"{_SCENARIOS}:cmd_init",
-        (arg("incident", metavar="INCIDENT"), JSON),
+        (
+            arg("incident", metavar="INCIDENT"),
+            arg(
+                "--kind",
+                metavar="KIND",
+                help="the scenario's kind: threshold (default), drift_replay, shadow, synthetic "
+                "or an installed plugin kind; with an existing incident, adds only the scenario",
+            ),
+            JSON,
+        ),
     ),
     Command(
         "lint",
@@ -87,6 +119,7 @@ COMMANDS: tuple[Command, ...] = (
             arg("--no-evidence", action="store_true", help="write no evidence records"),
             arg("--junitxml", metavar="PATH", help="also write a JUnit XML report"),
             arg("-n", "--numprocesses", metavar="N", help="run in parallel with pytest-xdist"),
+            SHARD,
             arg(
                 "--mlflow-log",
                 action="store_true",
@@ -137,13 +170,48 @@ COMMANDS: tuple[Command, ...] = (
             arg("--junitxml", metavar="PATH", help="write a JUnit XML report"),
             arg("--with-before", action="store_true", help="also run pre-fix states"),
             JSON_SUMMARY,
+            SHARD,
         ),
     ),
     Command(
         "recur",
         "re-run closed actions' scenarios; flag recurrences",
         f"{_RUNNING}:cmd_recur",
-        (JSON_SUMMARY,),
+        (JSON_SUMMARY, SHARD),
+    ),
+    Command(
+        "completion",
+        "print the shell code that completes closeout's commands and options",
+        "closeout.cli.completion:cmd_completion",
+        (
+            arg(
+                "shell",
+                choices=["bash", "zsh", "fish"],
+                help='e.g. eval "$(closeout completion bash)" in ~/.bashrc',
+            ),
+        ),
+    ),
+    Command(
+        "plan",
+        "print how --shard K/N splits the scenarios over N shards",
+        "closeout.cli.plan:cmd_plan",
+        (
+            arg(
+                "selectors",
+                nargs="*",
+                metavar="SELECTOR",
+                help="as for `closeout run` (default: all); ignored with --for gate|recur",
+            ),
+            arg("--shards", type=int, required=True, metavar="N", help="the number of shards"),
+            arg(
+                "--for",
+                dest="command_for",
+                choices=["run", "gate", "recur"],
+                default="run",
+                help="the command whose selection is split (default: run)",
+            ),
+            JSON,
+        ),
     ),
     Command(
         "verify",
@@ -188,6 +256,12 @@ COMMANDS: tuple[Command, ...] = (
                 "--brief",
                 action="store_true",
                 help="also write reports/<INC>/brief.md, a one-page summary for readers outside ML",
+            ),
+            arg(
+                "--evidently",
+                action="store_true",
+                help="also render each drift run's evidently snapshot (*-evidently.json) as "
+                "HTML beside it",
             ),
             arg("--json", action="store_true", help="list what was written as JSON"),
         ),

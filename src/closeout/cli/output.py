@@ -24,10 +24,21 @@ EXIT_BUG = 3
 Handler = Callable[[argparse.Namespace], int]
 """A command: parsed arguments in, exit code out."""
 
+FORMATS = ("text", "json", "github")
+"""``--format``: plain text, one JSON document, or GitHub workflow annotations (SPEC §16)."""
+GITHUB_COMMANDS = ("lint", "run", "gate", "recur", "verify")
+"""The commands whose results ``closeout.cli.github`` turns into annotations; the others
+print their text output under ``--format github``."""
+
 
 def emit(data: Any) -> None:
     """Print ``data`` as the indented JSON every ``--json`` option writes."""
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_error(message: str, code: int) -> None:
+    """The one JSON document of a command that failed: why, and its exit code."""
+    emit({"error": message, "exit": code})
 
 
 def say(text: str) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +23,60 @@ _PYTEST_INTERNAL_ERROR, _PYTEST_NO_TESTS = 3, 5
 _PYTEST_USAGE = (2, 3, 4)
 
 
-def run_pytest(project: Project, targets: list[Path], extra: list[str], *, as_json: bool) -> int:
-    """Run pytest on ``targets``, collect the closeout summaries, print them, map exit codes."""
+@dataclass
+class PytestRun:
+    """What one pytest session under closeout gave: closeout's exit code and the summaries."""
+
+    code: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # `file:line: problem` of each broken file
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document of the run (``--json``)."""
+        return {"results": self.rows, "broken": self.broken, "invalid": self.invalid}
+
+
+def run_pytest(
+    project: Project,
+    targets: Sequence[Path | str],
+    extra: list[str],
+    *,
+    as_json: bool,
+    pytest_args: Sequence[str] = (),
+    evidence: bool = True,
+) -> PytestRun:
+    """Run pytest on ``targets`` and collect the closeout summaries (printed by ``show``).
+
+    ``pytest_args`` (after ``--`` on the command line) go to pytest last. With ``evidence``,
+    a project's ``addopts = "--closeout-no-evidence"`` cannot switch evidence off.
+    """
     # pytest costs a tenth of a second to import; only the commands that run it pay for it.
     import pytest
 
     collector = Collector()
-    args = [
-        *(str(t) for t in targets),
-        f"--rootdir={project.root}",
-        "-p",
-        "no:cacheprovider",
-        *extra,
-    ]
+    args = [*(str(t) for t in targets), f"--rootdir={project.root}"]
+    if not pytest_args:
+        # No .pytest_cache in the project by default; with pytest arguments pytest's own
+        # defaults hold, so --lf, --ff and --sw find and keep their cache.
+        args += ["-p", "no:cacheprovider"]
+    args += [*extra, *(["--closeout-evidence"] if evidence else []), *pytest_args]
     # With --json, stdout carries only the JSON summary: pytest's progress goes to stderr.
     with contextlib.redirect_stdout(sys.stderr if as_json else sys.stdout):
         code = int(pytest.main(args, plugins=[collector]))
     collector.rows.sort(key=lambda r: (r["incident"], r["action"], r["scenario"]))
+    return PytestRun(
+        exit_code(code, collector), collector.rows, collector.broken, collector.invalid
+    )
+
+
+def show(run: PytestRun, *, as_json: bool, **more: Any) -> None:
+    """Print the run: one JSON document (with ``more`` fields), or the summary table."""
     if as_json:
-        emit({"results": collector.rows, "broken": collector.broken})
-    elif collector.rows:
+        emit(run.document() | more)
+    elif run.rows:
         say("")
-        say(summary_table(collector.rows))
-    return exit_code(code, collector)
+        say(summary_table(run.rows))
 
 
 def exit_code(code: int, collector: Collector) -> int:
@@ -70,6 +103,7 @@ class Collector:
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
         self.broken: list[str] = []
+        self.invalid: list[str] = []
         self.lost: list[str] = []  # scenarios that failed without a result (a crashed worker)
         # Why, when pytest's report says it in one line (a record that could not be written).
         self.reasons: dict[str, str] = {}
@@ -83,6 +117,7 @@ class Collector:
                 self.rows.append(json.loads(value))
             elif key == BROKEN_PROPERTY and report.when == "setup":
                 self.broken.append(report.nodeid)
+                self.invalid.append(str(value))
         scenario = str(report.nodeid).split("::")[0].endswith((".yaml", ".yml"))
         failed = bool(getattr(report, "failed", False))
         if scenario and failed and not keys and report.when in ("call", "???"):

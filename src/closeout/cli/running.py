@@ -1,45 +1,70 @@
 """Command handlers that run scenarios under pytest: run, gate and recur.
 
 ``run`` runs what the selectors name; ``gate`` and ``recur`` re-run the scenarios of closed
-actions (``gate`` also those tagged ``regression``) and map the outcome to an exit code.
+actions (``gate`` also those tagged ``regression``), and the Python tests marked
+``@pytest.mark.closeout`` for them, and map the outcome to an exit code. All three take
+``--shard K/N`` (``closeout.cli.shards``) and pytest arguments after ``--``; under ``--json``
+each prints exactly one JSON document, also when there is nothing to run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from closeout import lifecycle
 from closeout.cli.lifecycle import warn_left_out
-from closeout.cli.output import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit, say
-from closeout.cli.pytest_session import run_pytest
+from closeout.cli.output import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit, say, warn
+from closeout.cli.pytest_session import PytestRun, run_pytest, show
+from closeout.cli.shards import parse_shard, scenario_files, split, unit_of
 from closeout.errors import UsageError
+from closeout.evidence import read_record
 from closeout.mlflow_log import ENV as MLFLOW_LOG_ENV
 from closeout.project import Project, load_project
 from closeout.selectors import select
 from closeout.state import ActionStatus, scan_scenarios
+from closeout.store import evidence_dir
 
 # The tag that puts an open action's scenario under `closeout gate` too.
 _GATE_TAG = "regression"
+_NODE_SEPARATOR = "::"
+
+Target = Path | str
+"""A scenario file, or the node id of a marked Python test."""
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the selected scenarios under pytest and record evidence."""
+    _check_shard(args)
     project = load_project()
-    targets = select(project, args.selectors)
+    targets: list[Target] = list(select(project, args.selectors))
     extra = ["--closeout-no-evidence"] if args.no_evidence else []
     if args.junitxml:
         extra.append(f"--junitxml={args.junitxml}")
     if args.numprocesses:
         extra += ["-n", str(args.numprocesses)]
-    if not args.mlflow_log:
-        return run_pytest(project, targets, extra, as_json=args.json)
-    # The pytest session (and its xdist workers) read the switch from the environment.
+    with _mlflow_switch(args.mlflow_log):
+        run, more = _run(project, targets, extra, args, evidence=not args.no_evidence)
+    if run is None:
+        return _nothing(args, "closeout run: no scenario in this shard", more)
+    show(run, as_json=args.json, **more)
+    return run.code
+
+
+@contextlib.contextmanager
+def _mlflow_switch(on: bool) -> Iterator[None]:
+    """The pytest session (and its xdist workers) read the MLflow switch from the environment."""
+    if not on:
+        yield
+        return
     previous = os.environ.get(MLFLOW_LOG_ENV)
     os.environ[MLFLOW_LOG_ENV] = "1"
     try:
-        return run_pytest(project, targets, extra, as_json=args.json)
+        yield
     finally:
         if previous is None:
             os.environ.pop(MLFLOW_LOG_ENV, None)
@@ -47,15 +72,63 @@ def cmd_run(args: argparse.Namespace) -> int:
             os.environ[MLFLOW_LOG_ENV] = previous
 
 
+def _run(
+    project: Project,
+    targets: list[Target],
+    extra: list[str],
+    args: argparse.Namespace,
+    *,
+    evidence: bool = True,
+) -> tuple[PytestRun | None, dict[str, Any]]:
+    """Run this shard's share of ``targets`` (all of them without ``--shard``); None when
+    the shard holds nothing. The second value holds the extra JSON fields (the shard)."""
+    more: dict[str, Any] = {}
+    if args.shard:
+        shard = parse_shard(args.shard)
+        targets = shard_of(project, targets, shard.index, shard.count)
+        more["shard"] = str(shard)
+        if not targets:
+            return None, more
+    run = run_pytest(
+        project,
+        targets,
+        extra,
+        as_json=args.json,
+        pytest_args=args.pytest_args,
+        evidence=evidence,
+    )
+    return run, more
+
+
+def shard_of(project: Project, targets: Sequence[Target], index: int, count: int) -> list[Target]:
+    """The targets of shard ``index`` of ``count`` (folders expanded into their files)."""
+    files = scenario_files([t for t in targets if isinstance(t, Path)])
+    units: dict[str, Target] = {unit_of(project, f): f for f in files}
+    units |= {t: t for t in targets if isinstance(t, str)}
+    buckets, _, _ = split(project, list(units), count)
+    return [units[u] for u in sorted(buckets[index - 1].units)]
+
+
+def _check_shard(args: argparse.Namespace) -> None:
+    """A bad ``--shard`` is a usage error before anything runs, even with nothing to run."""
+    if args.shard:
+        parse_shard(args.shard)
+
+
+def _nothing(args: argparse.Namespace, message: str, more: dict[str, Any]) -> int:
+    """Nothing to run (no closed action, an empty shard): say so, in one document under json."""
+    if args.json:
+        emit({"results": [], "broken": [], "invalid": [], "nothing": message} | more)
+    else:
+        say(message)
+    return EXIT_OK
+
+
 def _scenario_paths(
     project: Project, statuses: list[ActionStatus], *, tagged: str | None
 ) -> list[Path]:
     """The scenario files of closed actions (and of scenarios tagged ``tagged``)."""
-    closed = {
-        (s.incident, s.action.id)
-        for s in statuses
-        if s.closure is not None and s.state not in ("waived", "not_doing")
-    }
+    closed = _closed(statuses)
     paths: list[Path] = []
     for incident in sorted({s.incident for s in statuses}):
         guarded = any(key[0] == incident for key in closed)
@@ -65,6 +138,47 @@ def _scenario_paths(
             if wanted or (info.broken and (guarded or bool(tagged))):
                 paths.append(project.root / info.path)
     return paths
+
+
+def _closed(statuses: list[ActionStatus]) -> set[tuple[str, str]]:
+    return {
+        (s.incident, s.action.id)
+        for s in statuses
+        if s.closure is not None and s.state not in ("waived", "not_doing")
+    }
+
+
+def marked_tests(project: Project, statuses: list[ActionStatus]) -> list[str]:
+    """The node ids of the Python tests marked ``@pytest.mark.closeout`` for closed actions,
+    as pytest takes them from any folder; a test whose file is gone is named and left out."""
+    closed = _closed(statuses)
+    found: list[str] = []
+    for status in statuses:
+        if (status.incident, status.action.id) not in closed:
+            continue
+        for scenario in status.scenarios:
+            latest = scenario.latest
+            if latest is None or latest.kind != "pytest":
+                continue
+            nodeid = _node_id(project, status.incident, scenario.name, latest.file)
+            file, _, rest = nodeid.partition(_NODE_SEPARATOR)
+            if not rest or not (project.root / file).is_file():
+                warn(f"{status.incident}/{status.action.id}: test {nodeid}: not found; not re-run")
+                continue
+            found.append(f"{project.root / file}{_NODE_SEPARATOR}{rest}")
+    return sorted(dict.fromkeys(found))
+
+
+def _node_id(project: Project, incident: str, name: str, record_file: str) -> str:
+    """The test's node id: its name in records written since node ids are used, else the
+    expectation name of its latest record (older records named it by a file-safe label)."""
+    if _NODE_SEPARATOR in name:
+        return name
+    try:
+        record = read_record(evidence_dir(project, incident) / record_file)
+        return str(record["expectations"][0]["name"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return name
 
 
 def require_scenarios(project: Project) -> None:
@@ -88,45 +202,71 @@ def require_scenarios(project: Project) -> None:
         raise UsageError(f"no scenario file in {shown}: nothing could ever be gated")
 
 
+def guarded_targets(project: Project, *, gate: bool) -> list[Target]:
+    """What gate (or recur) re-runs: closed actions' scenarios and marked tests (and, for
+    gate, the scenarios tagged ``regression``)."""
+    statuses = lifecycle.statuses(project)
+    tagged = _GATE_TAG if gate else None
+    paths: list[Target] = list(_scenario_paths(project, statuses, tagged=tagged))
+    return paths + list(marked_tests(project, statuses))
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
     """Run the scenarios of closed actions (and regression-tagged ones) as a CI gate."""
+    _check_shard(args)
     project = load_project()
     require_scenarios(project)
-    targets = _scenario_paths(project, lifecycle.statuses(project), tagged=_GATE_TAG)
+    targets = guarded_targets(project, gate=True)
     if not targets:
-        say("closeout gate: no closed action and no scenario tagged regression: nothing to gate")
-        return EXIT_OK
+        message = (
+            "closeout gate: no closed action and no scenario tagged regression: nothing to gate"
+        )
+        return _nothing(args, message, {})
     extra = ["--closeout-trigger=gate"]
     if not args.with_before:
         extra.append("--closeout-skip-before")
     if args.junitxml:
         extra.append(f"--junitxml={args.junitxml}")
-    return run_pytest(project, targets, extra, as_json=args.json)
+    run, more = _run(project, targets, extra, args)
+    if run is None:
+        return _nothing(args, f"closeout gate: nothing to gate in shard {more['shard']}", more)
+    show(run, as_json=args.json, **more)
+    return run.code
 
 
 def cmd_recur(args: argparse.Namespace) -> int:
     """Re-run closed actions' scenarios; record a recurrence for each action that regressed."""
+    _check_shard(args)
     project = load_project()
     require_scenarios(project)
-    targets = _scenario_paths(project, lifecycle.statuses(project), tagged=None)
+    targets = guarded_targets(project, gate=False)
     if not targets:
-        say("closeout recur: no closed action to re-check")
-        return EXIT_OK
+        return _nothing(args, "closeout recur: no closed action to re-check", {})
     extra = ["--closeout-trigger=scheduled", "--closeout-skip-before"]
-    code = run_pytest(project, targets, extra, as_json=args.json)
+    run, more = _run(project, targets, extra, args)
+    if run is None:
+        return _nothing(args, f"closeout recur: nothing to re-check in shard {more['shard']}", more)
     after = lifecycle.statuses(project)
     written = lifecycle.record_recurrences(project, after)
-    regressed = [f"{s.incident}/{s.action.id}" for s in after if s.state == "regressed"]
+    ran = {(r["incident"], r["action"]) for r in run.rows}
+    regressed = [
+        f"{s.incident}/{s.action.id}"
+        for s in after
+        # A shard answers for the actions it re-ran; the other shards answer for theirs.
+        if s.state == "regressed" and (not args.shard or (s.incident, s.action.id) in ran)
+    ]
     if args.json:
-        emit({"new_recurrences": written, "regressed": regressed})
+        show(run, as_json=True, new_recurrences=written, regressed=regressed, **more)
     else:
+        show(run, as_json=False)
         for path in written:
             say(f"RECURRENCE recorded: {path}")
+        count = len(run.rows) + len(run.broken)
         say(
-            f"closeout recur: {len(targets)} scenario(s) re-run; {len(written)} new "
+            f"closeout recur: {count} scenario(s) re-run; {len(written)} new "
             f"recurrence(s); regressed: {', '.join(regressed) or 'none'}"
         )
     # A regressed action keeps the scheduled job red until a passing run closes it again.
     if regressed:
         return EXIT_NO
-    return code if code in (EXIT_USAGE, EXIT_BUG) else EXIT_OK
+    return run.code if run.code in (EXIT_USAGE, EXIT_BUG) else EXIT_OK

@@ -23,6 +23,7 @@ from closeout.errors import CloseoutError, ScenarioError
 from closeout.evidence import trigger_from_env, write_run
 from closeout.loader import LoadedScenario, load_scenario
 from closeout.mlflow_log import MlflowLogError, enabled, log_run
+from closeout.plugin.failure import first_failure
 from closeout.plugin.session import project_of
 from closeout.project import Project
 from closeout.report_text import BROKEN_PROPERTY, SUMMARY_PROPERTY, failure_report
@@ -139,7 +140,12 @@ class ScenarioItem(pytest.Item):
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Each expectation, observed against target (no traceback into closeout)."""
         if isinstance(excinfo.value, ScenarioFailed):
-            return failure_report(excinfo.value.run)
+            # The first line is JUnit's failure message: it names the first failing
+            # expectation, observed against target (SPEC §16).
+            run = excinfo.value.run
+            failure = first_failure(run)
+            head = _failure_line(run, failure.message, failure.line) if failure else ""
+            return "\n\n".join(part for part in (head, failure_report(run)) if part)
         if isinstance(excinfo.value, CloseoutError):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
@@ -162,7 +168,14 @@ def _log_to_mlflow(project: Project, record_file: Path, item: pytest.Item) -> di
         return {"error": str(exc)}
 
 
+def _failure_line(run: ScenarioRun, message: str, line: int | None) -> str:
+    """``scenarios/INC/x.yaml:12: INC/A1 x: fixed state: expectation ... failed: ...``."""
+    where = f"{run.loaded.display}:{line}" if line else run.loaded.display
+    return f"{where}: {run.loaded.incident}/{run.loaded.model.action} {run.loaded.name}: {message}"
+
+
 def _summary(run: ScenarioRun, evidence: str | None) -> dict[str, Any]:
+    failure = first_failure(run)
     return {
         "incident": run.loaded.incident,
         "action": run.loaded.model.action,
@@ -174,4 +187,8 @@ def _summary(run: ScenarioRun, evidence: str | None) -> dict[str, Any]:
         "vacuous": run.vacuous,
         "duration_s": round(run.duration_s, 3),
         "evidence": evidence,
+        "passed": run.passed,
+        "path": run.loaded.display,
+        "line": failure.line if failure else None,
+        "failure": failure.message if failure else None,
     }

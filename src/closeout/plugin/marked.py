@@ -67,11 +67,13 @@ def record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.Te
     incident, action = str(marker.kwargs["incident"]), str(marker.kwargs["action"])
     project = project_of(item.config)
     label = evidence_label(item.nodeid)
+    # The record names the test by its pytest node id (what `pytest`, `-k` and `gate` take);
+    # only the record's file name uses the file-safe label.
     record = pytest_record(
         project,
         incident,
         action,
-        label,
+        item.nodeid,
         item.nodeid,
         Path(str(item.path)),
         report.passed,
@@ -84,7 +86,7 @@ def record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.Te
     row = {
         "incident": incident,
         "action": action,
-        "scenario": label,
+        "scenario": item.nodeid,
         "kind": "pytest",
         "verdict": record["verdict"],
         "before_verdict": None,
@@ -92,5 +94,11 @@ def record_marked_test(item: pytest.Item, marker: pytest.Mark, report: pytest.Te
         "vacuous": False,
         "duration_s": round(report.duration, 3),
         "evidence": project.display(path),
+        "passed": report.passed,
+        "path": project.display(Path(str(item.path))),
+        "line": (item.location[1] + 1) if item.location[1] is not None else None,
+        "failure": None if report.passed else f"test {report.outcome}",
     }
     report.user_properties.append((SUMMARY_PROPERTY, json.dumps(row)))
+    # The item's properties reach the JUnit testcase (written at teardown).
+    item.user_properties.append((SUMMARY_PROPERTY, json.dumps(row)))

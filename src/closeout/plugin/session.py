@@ -7,6 +7,7 @@ beyond ``closeout.project`` (no pydantic, no loader).
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from closeout.errors import UsageError
 from closeout.project import Project, load_project
 
 _PROJECT_KEY = pytest.StashKey[Project]()
+_PATHS_KEY = pytest.StashKey[list[str]]()
 ROOT_ENV = "CLOSEOUT_ROOT"
 
 
@@ -46,3 +48,26 @@ def is_scenario_path(project: Project, file_path: Path) -> bool:
     # Without a [tool.closeout] table, only folders holding a postmortem are ours: another
     # tool's `scenarios/` folder of YAML files must not turn into failing closeout items.
     return project.config_file is not None or (file_path.parent / "postmortem.yaml").is_file()
+
+
+def add_python_paths(config: pytest.Config) -> None:
+    """Put the project's ``python_paths`` (``[tool.closeout]``) at the front of ``sys.path``
+    for this session, once; only a project that configures closeout gets them."""
+    if _PATHS_KEY in config.stash:
+        return
+    project = project_of(config)
+    if project.config_file is None:
+        config.stash[_PATHS_KEY] = []
+        return
+    wanted = [str((project.root / p).resolve()) for p in project.python_paths]
+    added = [p for p in dict.fromkeys(wanted) if Path(p).is_dir() and p not in sys.path]
+    sys.path[:0] = added
+    config.stash[_PATHS_KEY] = added
+
+
+def drop_python_paths(config: pytest.Config) -> None:
+    """Take off ``sys.path`` what ``add_python_paths`` put there."""
+    for path in config.stash.get(_PATHS_KEY, []):
+        if path in sys.path:
+            sys.path.remove(path)
+    config.stash[_PATHS_KEY] = []
