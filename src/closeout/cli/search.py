@@ -2,21 +2,24 @@
 
 This module imports no pydantic and no loader: ``search`` answers in a fraction of a second on
 a large archive. Only ``--state`` needs live action states; their filter is loaded by
-reference (``STATE_FILTER``) when asked for.
+reference (``STATE_FILTER``) when asked for. Each result carries its snippet (the best
+passage, matched words marked), cut by the same rules as in the archive page.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Callable
 
 from closeout.cli.output import EXIT_OK, emit, say, warn
 from closeout.cli.references import load
 from closeout.errors import UsageError
 from closeout.project import Project, load_project
-from closeout.reports.search import Hit, search
-from closeout.reports.search_cache import load_index
-from closeout.reports.text import search_text
+from closeout.reports.search import Hit, Ranking, rank, ranked_hits
+from closeout.reports.search_cache import SearchIndex, load_index
+from closeout.reports.search_snippet import Snippet, snippet
 
 STATE_FILTER = "closeout.cli.states:with_state"
 """Keeps the search hits with an action in a given state, derived live."""
@@ -25,39 +28,104 @@ StateFilter = Callable[[Project, list[Hit], str, int], tuple[list[Hit], dict[str
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    """Print the incidents matching the query and filters, best first."""
+    """Print the incidents matching the query and filters, best first, with snippets."""
     if args.limit < 1:
         raise UsageError(f"--limit {args.limit}: must be at least 1")
     project = load_project()
-    docs, postings, unreadable = load_index(project)
-    hits = search(args.query, docs, postings, severity=args.severity, category=args.category)
+    index = load_index(project)
+    docs = index.docs
+    ranking = rank(args.query, index.postings, index.forms)
+    hits = ranked_hits(ranking, docs, severity=args.severity, category=args.category)
     states: dict[str, str] = {}
     if args.state:
         with_state: StateFilter = load(STATE_FILTER)
         hits, states = with_state(project, hits, args.state, args.limit)
     total = len(hits)
     hits = hits[: args.limit]
+    snippets = _snippets(ranking, hits, index)
     if args.json:
         emit(
             {
                 "query": args.query,
                 "total": total,
                 "searched": len(docs),
-                "results": [_result(hit, states) for hit in hits],
+                "results": [_result(hit, states, snippets) for hit in hits],
             }
         )
     else:
-        say(search_text(hits, total, len(docs), states))
-    for path in unreadable:
+        say(search_text(hits, total, len(docs), states, snippets, _emphasis()))
+    for path in index.unreadable:
         warn(f"{path}: not readable YAML; left out of the search")
     return EXIT_OK
 
 
-def _result(hit: Hit, states: dict[str, str]) -> dict[str, object]:
-    """One search result as JSON: the document's fields, its id as ``incident``, the score."""
+def _snippets(ranking: Ranking | None, hits: list[Hit], index: SearchIndex) -> dict[str, Snippet]:
+    """Each shown hit's snippet by incident id; none for a query without words."""
+    if ranking is None:
+        return {}
+    found = {}
+    for hit in hits:
+        passages, forms = index.passages(hit.index)
+        found[hit.doc["id"]] = snippet(passages, ranking.terms, forms)
+    return found
+
+
+def _result(hit: Hit, states: dict[str, str], snippets: dict[str, Snippet]) -> dict[str, object]:
+    """One search result as JSON: the document's fields, its id as ``incident``, the score
+    and the snippet (``text`` and the ``[start, end)`` code-point offsets of ``marks``)."""
+    found = snippets.get(hit.doc["id"])
     return {
         **{k: v for k, v in hit.doc.items() if k != "id"},
         "incident": hit.doc["id"],
-        "score": round(hit.score, 4),
+        "score": hit.score,
+        "snippet": found.as_json() if found is not None else None,
         **({"actions": states.get(hit.doc["id"])} if states else {}),
     }
+
+
+def _emphasis() -> tuple[str, str]:
+    """How a matched word is marked: bold on a terminal (unless NO_COLOR), else [brackets]."""
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return "\x1b[1m", "\x1b[22m"
+    return "[", "]"
+
+
+def marked(found: Snippet, emphasis: tuple[str, str]) -> str:
+    """The snippet's text with each marked word between the two ``emphasis`` strings."""
+    before, after = emphasis
+    return "".join(f"{before}{text}{after}" if hit else text for text, hit in found.segments())
+
+
+def search_text(
+    hits: list[Hit],
+    total: int,
+    documents: int,
+    states: dict[str, str],
+    snippets: dict[str, Snippet],
+    emphasis: tuple[str, str] = ("[", "]"),
+) -> str:
+    """Result rows (score, incident, severity, start, causes, [states,] title), each followed
+    by its snippet, indented, and a count."""
+    if not hits:
+        return f"no incident matches (searched {documents})"
+    headers = ["score", "incident", "severity", "started", "causes", *(["actions"] * bool(states))]
+    rows = []
+    for hit in hits:
+        doc = hit.doc
+        row = [f"{hit.score:.2f}", doc["id"], doc["severity"], str(doc["started_at"])[:10]]
+        row += [",".join(doc["categories"])] + ([states.get(doc["id"], "-")] if states else [])
+        rows.append([*row, doc["title"]])
+    cells = [[*headers, "title"], *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for number, row in enumerate(cells):
+        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join([*padded, row[-1]]).rstrip())
+        if number == 0:
+            lines.append("  ".join("-" * w for w in [*widths, len("title")]))
+            continue
+        found = snippets.get(hits[number - 1].doc["id"])
+        if found is not None and found.text:
+            lines.append(" " * (widths[0] + 2) + marked(found, emphasis))
+    shown = f"{len(hits)} of {total} matching" if total > len(hits) else f"{total} matching"
+    return "\n".join(lines) + f"\n\n{shown} incident(s) (searched {documents})"

@@ -3,7 +3,10 @@
 ``closeout report`` writes it; ``closeout search`` reads it and, when a postmortem was added,
 removed or changed since (size or mtime differs), re-reads only those files, leniently (plain
 YAML, no validation: search should find a draft that does not lint yet), rebuilds the
-postings and rewrites the cache. No pydantic, no loader: a search stays well under 0.3 s.
+postings and rewrites the cache. No pydantic, no loader, and no stemmer unless the query has
+a word: the file is JSON lines (a head with the metadata, postings and word forms, then one
+line per document), so a search parses the head and only the lines of the results it shows.
+A cache that is missing, of another version or broken is rebuilt, never an error.
 """
 
 from __future__ import annotations
@@ -11,21 +14,48 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from closeout._time import iso_z, parse_aware
 from closeout.project import Project
-from closeout.reports.search import FIELDS, SearchDoc, build_postings, make_doc
+from closeout.reports.search import SearchDoc, build_forms, build_postings, make_doc
 from closeout.reports.write import write_text
 
 CACHE_FILE = ".search-index.json"
 # 2: postings gained the investigation field (hypotheses, evidence titles, dissent).
-CACHE_VERSION = 2
+# 3: Snowball stems, integer idf and levels in the postings, passages and word forms.
+CACHE_VERSION = 3
 POSTMORTEM_FILE = "postmortem.yaml"
 
 Key = list[int]
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """What ``closeout search`` needs: document metadata, postings and word forms (see
+    ``search``), the unreadable postmortems, and each document's passages (for snippets),
+    parsed only for the documents asked for."""
+
+    docs: list[dict[str, Any]]
+    postings: dict[str, str]
+    forms: dict[str, str]
+    unreadable: list[str]
+    lines: tuple[str, ...] = field(repr=False)  # one JSON line per document (see write_cache)
+
+    def passages(self, index: int) -> tuple[list[str], dict[str, str]]:
+        """The snippet passages and the word forms of the document at ``index`` (none from
+        a broken line)."""
+        try:
+            entry = json.loads(self.lines[index])
+            passages, forms = entry["passages"], entry["forms"]
+        except (ValueError, KeyError, TypeError, IndexError):
+            return [], {}
+        if not isinstance(passages, list) or not isinstance(forms, dict):
+            return [], {}
+        return [p for p in passages if isinstance(p, str)], forms
 
 
 def cache_path(project: Project) -> Path:
@@ -60,12 +90,17 @@ def normalise_time(value: Any) -> str:
         return str(value or "")
 
 
-def _entry(doc: SearchDoc, key: Key) -> dict[str, Any]:
-    return {"meta": doc.meta(), "key": key, "tokens": [" ".join(t) for t in doc.tokens]}
+def _line(doc: SearchDoc) -> str:
+    entry = {
+        "tokens": [" ".join(t) for t in doc.tokens],
+        "passages": list(doc.passages),
+        "forms": dict(doc.forms),
+    }
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
 
 
-def _doc(entry: dict[str, Any]) -> SearchDoc:
-    meta = entry["meta"]
+def _doc(meta: dict[str, Any], line: str) -> SearchDoc:
+    entry = json.loads(line)
     return SearchDoc(
         id=meta["id"],
         title=meta["title"],
@@ -74,6 +109,8 @@ def _doc(entry: dict[str, Any]) -> SearchDoc:
         categories=tuple(meta["categories"]),
         tags=tuple(meta["tags"]),
         tokens=tuple(tuple(text.split()) for text in entry["tokens"]),
+        passages=tuple(entry["passages"]),
+        forms=tuple(entry["forms"].items()),
     )
 
 
@@ -82,29 +119,41 @@ def write_cache(
     docs: list[SearchDoc],
     keys: dict[str, Key],
     unreadable: dict[str, Key] | None = None,
-) -> dict[str, str]:
-    """Store the documents (with the file keys they were read at); return their postings."""
+) -> SearchIndex:
+    """Store the documents (with the file keys they were read at) and return them as an
+    index. The file is JSON lines: a head (version, metadata, keys, postings, forms), then
+    one line per document (tokens, passages, forms), so that a search parses the head and
+    the lines of the results it shows, never the whole archive's text."""
     postings = build_postings(docs)
-    data = {
+    forms = build_forms(docs)
+    metas = [doc.meta() for doc in docs]
+    head = {
         "version": CACHE_VERSION,
-        "docs": [_entry(doc, keys.get(doc.id, [0, 0])) for doc in docs],
+        "docs": metas,
+        "keys": [keys.get(doc.id, [0, 0]) for doc in docs],
         "unreadable": unreadable or {},
         "postings": postings,
+        "forms": forms,
     }
+    lines = tuple(_line(doc) for doc in docs)
+    text = "\n".join([json.dumps(head, ensure_ascii=False, separators=(",", ":")), *lines])
     # A cache that cannot be written is simply rebuilt next time.
     with contextlib.suppress(OSError):
-        write_text(cache_path(project), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-    return postings
+        write_text(cache_path(project), text + "\n")
+    shown = [_shown(project, incident) for incident in unreadable or {}]
+    return SearchIndex(metas, postings, forms, shown, lines)
 
 
-def _read_cache(project: Project) -> dict[str, Any] | None:
+def _read_cache(project: Project) -> tuple[dict[str, Any], list[str]] | None:
+    """The cache's head and its document lines, or None when it is missing or unusable."""
     try:
-        data = json.loads(cache_path(project).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        head, *lines = cache_path(project).read_text(encoding="utf-8").split("\n")
+        data = json.loads(head)
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return None
-    return data
+    return data, lines
 
 
 def read_postmortem_leniently(path: Path) -> dict[str, Any] | None:
@@ -119,21 +168,40 @@ def read_postmortem_leniently(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def load_index(project: Project) -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
-    """Document metadata, postings, and the postmortems that could not be read."""
+def load_index(project: Project) -> SearchIndex:
+    """The index, from the cache when no postmortem changed, else rebuilt and re-cached
+    (re-reading only the postmortems that changed)."""
     keys = postmortem_keys(project)
-    cached = _read_cache(project) or {}
-    entries = {e["meta"]["id"]: e for e in cached.get("docs", [])}
-    known_bad: dict[str, Key] = cached.get("unreadable", {})
-    if cached and {**{i: e["key"] for i, e in entries.items()}, **known_bad} == keys:
-        bad = [_shown(project, incident) for incident in known_bad]
-        return [e["meta"] for e in cached["docs"]], cached.get("postings", {}), bad
+    cached = _read_cache(project)
+    try:
+        return _load(project, keys, cached)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError):  # edited by hand
+        return _load(project, keys, None)
+
+
+def _load(
+    project: Project, keys: dict[str, Key], cached: tuple[dict[str, Any], list[str]] | None
+) -> SearchIndex:
+    head, lines = cached or ({}, [])
+    metas: list[dict[str, Any]] = head.get("docs", [])
+    pairs = zip(metas, head.get("keys", []), strict=True)
+    known = {meta["id"]: (key, n) for n, (meta, key) in enumerate(pairs)}
+    if len(lines) < len(metas):
+        raise ValueError("a cache cut short")
+    known_bad: dict[str, Key] = head.get("unreadable", {})
+    if cached and {**{i: key for i, (key, _) in known.items()}, **known_bad} == keys:
+        return SearchIndex(
+            metas,
+            head["postings"],
+            head["forms"],
+            [_shown(project, incident) for incident in known_bad],
+            tuple(lines[: len(metas)]),
+        )
     docs: list[SearchDoc] = []
     unreadable: dict[str, Key] = {}
     for incident, key in keys.items():
-        entry = entries.get(incident)
-        if entry is not None and entry.get("key") == key and len(entry["tokens"]) == len(FIELDS):
-            docs.append(_doc(entry))
+        if incident in known and known[incident][0] == key:
+            docs.append(_doc(metas[known[incident][1]], lines[known[incident][1]]))
             continue
         data = read_postmortem_leniently(project.scenarios_dir / incident / POSTMORTEM_FILE)
         if data is None:
@@ -142,8 +210,7 @@ def load_index(project: Project) -> tuple[list[dict[str, Any]], dict[str, str], 
         data.setdefault("id", incident)
         docs.append(make_doc(data, normalise_time(data.get("started_at"))))
     docs.sort(key=lambda d: (d.started_at, d.id), reverse=True)
-    postings = write_cache(project, docs, keys, unreadable)
-    return [d.meta() for d in docs], postings, [_shown(project, i) for i in unreadable]
+    return write_cache(project, docs, keys, unreadable)
 
 
 def _shown(project: Project, incident: str) -> str:
