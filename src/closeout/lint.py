@@ -1,7 +1,10 @@
 """``closeout lint``: validate postmortems and scenarios without running anything.
 
 Errors are what ``load_postmortem`` / ``load_scenario`` raise (duplicate scenario names
-included); warnings are the SPEC §3 advisories (uncovered actions and root causes, past dues).
+included): every independent problem of every file, in one pass. Warnings are the SPEC §3
+advisories (uncovered actions and root causes, past dues), decided on each action's state as
+``closeout status`` derives it (``state.derive`` over the records that count), so a waiver
+record or a closure settles an action for lint exactly as it does for status.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from closeout.callables import module_names
 from closeout.errors import CloseoutError, Location, Problem, ScenarioError
+from closeout.lifecycle import Archive
 from closeout.lint_investigation import investigation_problems
 from closeout.loader import (
     POSTMORTEM_FILE,
@@ -25,7 +29,7 @@ from closeout.loader import (
 )
 from closeout.models import Postmortem
 from closeout.project import Project
-from closeout.store import load_summaries
+from closeout.state import ActionStatus, derive
 
 
 @dataclass
@@ -101,8 +105,8 @@ def _lint_incident(project: Project, folder: Path, files: list[Path], today: dat
     problems += [n for s in loaded if s.path in files for n in _notes(project, s)]
     if postmortem is not None and postmortem_path in files:
         display = project.display(postmortem_path)
-        settled = _settled_by_records(project, folder.name)
-        problems += _warnings(postmortem, raw, display, loaded, all_scenarios, today, settled)
+        states = _states(project, folder.name, postmortem, today)
+        problems += _warnings(postmortem, raw, display, loaded, all_scenarios, states)
         problems += investigation_problems(postmortem, raw, display, project.policy)
     return problems
 
@@ -139,9 +143,22 @@ def _shadow_warnings(project: Project, scenario: LoadedScenario) -> list[Problem
     return problems
 
 
-def _settled_by_records(project: Project, incident: str) -> set[str]:
-    """Actions closed or waived by a record: a past due date on them is no longer news."""
-    return {r.action for r in load_summaries(project, incident) if r.type in ("closure", "waiver")}
+def _states(
+    project: Project, incident: str, postmortem: Postmortem, today: date
+) -> dict[str, ActionStatus]:
+    """Each action's state, derived as ``closeout status`` derives it (the same records that
+    count, the same rules): lint and status agree on what is waived, settled or overdue."""
+    archive = Archive(project)
+    statuses = derive(
+        incident,
+        postmortem,
+        archive.scenarios(incident),
+        archive.summaries(incident),
+        archive.clock,
+        archive.hashes,
+        today,
+    )
+    return {status.action.id: status for status in statuses}
 
 
 def _warnings(
@@ -150,8 +167,7 @@ def _warnings(
     display: str,
     loaded: list[LoadedScenario],
     scenario_files: list[Path],
-    today: date,
-    closed: set[str],
+    states: dict[str, ActionStatus],
 ) -> list[Problem]:
     covered = {s.model.action for s in loaded}
     # A scenario file that failed to load may still name its action; don't double-warn.
@@ -159,7 +175,9 @@ def _warnings(
     problems = []
     for index, action in enumerate(pm.actions):
         where = locate(raw, ("actions", index, "id"), display)
-        settled = action.waiver is not None or action.status == "not_doing"
+        status = states[action.id]
+        # Waived in the postmortem or by a `closeout waive` record, or not_doing: as state says.
+        settled = status.state in ("waived", "not_doing")
         if action.id not in covered and not settled and not unreadable:
             problems.append(
                 Problem(
@@ -169,7 +187,7 @@ def _warnings(
                     "warning",
                 )
             )
-        if action.due < today and not settled and action.id not in closed:
+        if status.overdue:
             problems.append(
                 Problem(
                     locate(raw, ("actions", index, "due"), display),

@@ -10,20 +10,20 @@ import hashlib
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ValidationError
+from typing import Any
 
 from closeout import _yaml
-from closeout.errors import Location, Problem, ScenarioError, field_path, is_location_tag
+from closeout.errors import Location, Problem, ScenarioError
 from closeout.kind import AnyKind
 from closeout.kinds import KindLoadError, all_kind_names, get_kind, kind_names
 from closeout.models import IDENTIFIER, Postmortem, ScenarioBase, suggest
 from closeout.project import Project
+from closeout.validation import locate as locate  # callers know it from here
+from closeout.validation import validate as validate
+from closeout.validation import validate_partially
 
 POSTMORTEM_FILE = "postmortem.yaml"
 SCENARIO_SUFFIXES = (".yaml", ".yml")
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -71,93 +71,6 @@ def _what(value: Any) -> str:
     return "a number" if isinstance(value, int | float) else f"a {type(value).__name__}"
 
 
-def locate(raw: Any, loc: tuple[str | int, ...], display: str) -> Location:
-    """The line of the deepest element of ``loc`` found in the raw YAML data."""
-    current, line = raw, getattr(raw, "line", 0)
-    for part in loc:
-        if isinstance(current, _yaml.LineDict) and str(part) in current:
-            line, current = current.line_of(str(part)), current[str(part)]
-        elif isinstance(current, _yaml.LineList) and isinstance(part, int) and part < len(current):
-            line, current = current.line_of(part), current[part]
-        elif isinstance(part, str) and is_location_tag(part):
-            continue
-        else:
-            break
-    return Location(display, line)
-
-
-def validate(model: type[ModelT], raw: Any, display: str) -> ModelT:
-    """Validate raw data into ``model``; every error becomes a located Problem."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError([_problem(error, raw, display) for error in exc.errors()]) from None
-
-
-def _problem(error: Any, raw: Any, display: str) -> Problem:
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and is_location_tag(p)))
-    ctx = error.get("ctx") or {}
-    message = _message(error)
-    if "key" in ctx:  # errors about one key of a mapping (unknown key, conflicting keys)
-        loc = (*loc, ctx["key"])
-    return Problem(locate(raw, loc, display), field_path(loc), message)
-
-
-def _message(error: Any) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "missing":
-        return "missing required field"
-    if kind == "literal_error":
-        expected = [
-            e.strip().strip("'")
-            for e in str(ctx.get("expected", "")).replace(" or ", ", ").split(",")
-        ]
-        hint = suggest(str(error["input"]), expected)
-        return f"{error['input']!r} is not one of {', '.join(expected)}{hint}"
-    if kind == "too_short" and isinstance(error.get("input"), list | dict):
-        return "must not be empty"
-    bounds = {
-        "greater_than_equal": ("at least", "ge"),
-        "greater_than": ("more than", "gt"),
-        "less_than_equal": ("at most", "le"),
-        "less_than": ("less than", "lt"),
-    }
-    if kind in bounds:
-        words, key = bounds[kind]
-        return f"must be {words} {ctx.get(key)}, got {_short(error.get('input'))}"
-    wanted = _EXPECTED.get(kind)
-    if wanted is not None:
-        return f"expected {wanted}, got {_short(error.get('input'))}"
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
-    return message
-
-
-_EXPECTED = {
-    "bool_parsing": "true or false",
-    "bool_type": "true or false",
-    "int_parsing": "a whole number",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "float_parsing": "a number",
-    "float_type": "a number",
-    "string_type": "text",
-    "dict_type": "a mapping of keys",
-    "list_type": "a list",
-    "model_type": "a mapping of keys",
-    "model_attributes_type": "a mapping of keys",
-    "date_parsing": "a date like 2025-07-20",
-    "date_from_datetime_parsing": "a date like 2025-07-20",
-    "date_type": "a date like 2025-07-20",
-}
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 # --------------------------------------------------------------------------- postmortems
 
 
@@ -185,11 +98,32 @@ _POSTMORTEMS: dict[tuple[str, int, int], tuple[Postmortem, Any] | ScenarioError]
 def _load_postmortem(project: Project, path: Path) -> tuple[Postmortem, Any]:
     display = project.display(path)
     raw, _ = read_raw(path, display)
-    postmortem = validate(Postmortem, raw, display)
-    problems = postmortem_problems(postmortem, raw, display, path.parent.name)
-    if problems:
-        raise ScenarioError(problems)
-    return postmortem, raw
+    # Schema errors do not hide the cross-field rules: those run on what the errors left.
+    partial = validate_partially(Postmortem, raw, display)
+    problems = list(partial.problems)
+    problems += partial.checked(lambda pm: postmortem_problems(pm, raw, display, path.parent.name))
+    if problems or partial.model is None:
+        raise PostmortemError(problems, str(raw.get("id", "")), _action_ids(raw))
+    return partial.model, raw
+
+
+class PostmortemError(ScenarioError):
+    """A postmortem with errors, and the action ids it declares all the same (a scenario's
+    ``action`` can still be checked against them)."""
+
+    def __init__(self, problems: list[Problem], incident: str, actions: list[str]) -> None:
+        super().__init__(problems)
+        self.incident = incident
+        self.actions = actions
+
+
+def _action_ids(raw: Any) -> list[str]:
+    """The ids the raw postmortem gives its actions, whatever else is wrong with it."""
+    actions = raw.get("actions")
+    if not isinstance(actions, list):
+        return []
+    ids = (a.get("id") for a in actions if isinstance(a, dict))
+    return [str(i) for i in ids if isinstance(i, str | int) and not isinstance(i, bool)]
 
 
 def postmortem_problems(pm: Postmortem, raw: Any, display: str, folder: str) -> list[Problem]:
@@ -260,14 +194,24 @@ def _time_order(pm: Postmortem, at: Any) -> list[Problem]:
 
 
 def load_scenario(project: Project, path: Path) -> LoadedScenario:
-    """Load a scenario, its kind and its incident's postmortem; raise ScenarioError."""
+    """Load a scenario, its kind and its incident's postmortem; raise ScenarioError.
+
+    Every independent problem is reported at once: a schema error in one field does not hide
+    a missing file in another, a wrong ``action`` or a missing postmortem.
+    """
     display = project.display(path)
     raw, digest = read_raw(path, display)
-    kind = _kind_of(raw, display)
-    scenario = validate(kind.model, raw, display)
-    problems = kind.check(scenario, project, lambda loc: locate(raw, loc, display))
-    name = scenario.scenario_name(path.stem)
-    if scenario.name is None and not IDENTIFIER.match(path.stem):
+    problems: list[Problem] = []
+    kind, scenario = None, None
+    try:
+        kind = _kind_of(raw, display)
+    except ScenarioError as exc:
+        problems += exc.problems
+    if kind is not None:
+        scenario, found = _validate_scenario(project, kind, raw, display)
+        problems += found
+    name = scenario.scenario_name(path.stem) if scenario is not None else _name_of(raw, path.stem)
+    if raw.get("name") is None and not IDENTIFIER.match(path.stem):
         problems.append(
             Problem(
                 Location(display, 1),
@@ -286,18 +230,14 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
         )
         raise ScenarioError(problems)
     problems += _name_clashes(project, path, name, raw, display)
-    postmortem, _ = load_postmortem(project, postmortem_path)
-    actions = [a.id for a in postmortem.actions]
-    if scenario.action not in actions:
-        problems.append(
-            Problem(
-                locate(raw, ("action",), display),
-                "action",
-                f"no action '{scenario.action}' in {postmortem.id}"
-                f"{suggest(scenario.action, actions)}",
-            )
-        )
-    if problems:
+    try:
+        postmortem, _ = load_postmortem(project, postmortem_path)
+    except ScenarioError as exc:
+        if isinstance(exc, PostmortemError) and exc.actions:
+            problems += _action_problems(raw, display, exc.incident, exc.actions)
+        raise ScenarioError(problems + exc.problems) from None
+    problems += _action_problems(raw, display, postmortem.id, [a.id for a in postmortem.actions])
+    if problems or kind is None or scenario is None:
         raise ScenarioError(problems)
     return LoadedScenario(
         path=path,
@@ -309,6 +249,42 @@ def load_scenario(project: Project, path: Path) -> LoadedScenario:
         postmortem=postmortem,
         sha256=digest,
     )
+
+
+def _validate_scenario(
+    project: Project, kind: AnyKind, raw: Any, display: str
+) -> tuple[ScenarioBase | None, list[Problem]]:
+    """The scenario (None on schema errors) and every problem: schema errors, and the kind's
+    checks on what the schema errors left untouched."""
+    partial = validate_partially(kind.model, raw, display)
+    problems = list(partial.problems)
+    where = partial.original
+    problems += partial.checked(
+        lambda scenario: kind.check(scenario, project, lambda loc: locate(raw, where(loc), display))
+    )
+    return partial.model, problems
+
+
+def _name_of(raw: Any, stem: str) -> str:
+    """The scenario's name as written (``name:``, else the file name), valid or not."""
+    value = raw.get("name")
+    return value if isinstance(value, str) and IDENTIFIER.match(value) else stem
+
+
+def _action_problems(raw: Any, display: str, incident: str, actions: list[str]) -> list[Problem]:
+    """``action`` names none of the ``actions`` (a malformed one is a schema error)."""
+    action = raw.get("action")
+    if not isinstance(action, str | int) or isinstance(action, bool) or str(action) in actions:
+        return []
+    if not IDENTIFIER.match(str(action)):
+        return []
+    return [
+        Problem(
+            locate(raw, ("action",), display),
+            "action",
+            f"no action '{action}' in {incident}{suggest(str(action), actions)}",
+        )
+    ]
 
 
 def _name_clashes(project: Project, path: Path, name: str, raw: Any, display: str) -> list[Problem]:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
-from closeout._time import parse_aware, parse_duration_ms
+from closeout._time import format_duration_ms, parse_aware, parse_duration_ms
 
 IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 IDENTIFIER = re.compile(IDENTIFIER_PATTERN)
@@ -125,10 +125,26 @@ Day = Annotated[date, BeforeValidator(_day), WithJsonSchema({"type": "string", "
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
 
+def _durations_as_written(schema: dict[str, Any]) -> None:
+    """A duration field holds milliseconds but is written ``5m``: its schema default too."""
+    for prop in schema.get("properties", {}).values():
+        if (
+            isinstance(prop, dict)
+            and prop.get("pattern") == DURATION_PATTERN
+            and isinstance(prop.get("default"), int)
+        ):
+            prop["default"] = format_duration_ms(prop["default"])
+
+
 class Model(BaseModel):
     """Base: frozen, no unknown keys (reported with a suggestion), no coercion of str<->number."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+        json_schema_extra=_durations_as_written,
+    )
 
     @model_validator(mode="before")
     @classmethod

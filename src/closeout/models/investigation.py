@@ -245,7 +245,7 @@ class ServiceLevel(Model):
     objective: NonEmptyText = Field(description='Its objective, e.g. ">= 0.62 daily".')
     breached: bool = Field(description="Whether the incident breached the objective.")
     observed: str | None = Field(default=None, description="What the indicator showed.")
-    note: str | None = None
+    note: str | None = Field(default=None, description="Anything a reader needs to know about it.")
 
 
 INVESTIGATION_SECTIONS = (

@@ -21,21 +21,36 @@ from closeout.models.investigation import (
 
 
 class Impact(Model):
-    description: NonEmptyText
-    users_affected: int | None = Field(default=None, ge=0)
-    requests_affected: int | None = Field(default=None, ge=0)
-    duration: DurationMs | None = None
-    business: dict[str, float | int | str] = Field(default_factory=dict)
+    description: NonEmptyText = Field(
+        description="What users or the business experienced, in plain words."
+    )
+    users_affected: int | None = Field(
+        default=None, ge=0, description="How many users were affected (an estimate is fine)."
+    )
+    requests_affected: int | None = Field(
+        default=None, ge=0, description="How many requests or predictions were affected."
+    )
+    duration: DurationMs | None = Field(
+        default=None, description="How long users were affected, e.g. 17h30m."
+    )
+    business: dict[str, float | int | str] = Field(
+        default_factory=dict,
+        description="Business measures by name, e.g. {approval_rate_drop: 0.31}.",
+    )
 
 
 class Detection(Model):
-    method: Literal["monitor", "eval", "user_report", "audit"]
-    source: str | None = None
+    method: Literal["monitor", "eval", "user_report", "audit"] = Field(
+        description="How the incident was noticed: monitor | eval | user_report | audit."
+    )
+    source: str | None = Field(
+        default=None, description="Which monitor, evaluation, ticket or audit noticed it."
+    )
 
 
 class NamedVersion(Model):
-    name: NonEmptyText
-    version: str | None = None
+    name: NonEmptyText = Field(description="The model, dataset or pipeline name.")
+    version: str | None = Field(default=None, description='The version involved (quote it: "4.2").')
     uri: str | None = Field(
         default=None,
         description="Lineage: the registry or dataset URI (models:/name/4, s3://bucket/path, ...).",
@@ -43,14 +58,20 @@ class NamedVersion(Model):
 
 
 class Scope(Model):
-    models: list[NamedVersion] = Field(default_factory=list)
-    datasets: list[NamedVersion] = Field(default_factory=list)
-    pipelines: list[str] = Field(default_factory=list)
-    teams: list[str] = Field(default_factory=list)
+    models: list[NamedVersion] = Field(
+        default_factory=list, description="Models involved, with their versions."
+    )
+    datasets: list[NamedVersion] = Field(
+        default_factory=list, description="Datasets involved, with their versions."
+    )
+    pipelines: list[str] = Field(
+        default_factory=list, description="Pipelines or jobs involved, by name."
+    )
+    teams: list[str] = Field(default_factory=list, description="Teams whose systems were involved.")
 
 
 class TimelineEntry(Model):
-    at: Timestamp
+    at: Timestamp = Field(description="When it happened: ISO 8601 with an offset (Z or +02:00).")
     kind: Literal[
         "change",
         "impact",
@@ -61,15 +82,22 @@ class TimelineEntry(Model):
         "resolution",
         "communication",
         "other",
-    ]
-    text: NonEmptyText
+    ] = Field(
+        description="change | impact | detection | escalation | diagnosis | mitigation | "
+        "resolution | communication | other."
+    )
+    text: NonEmptyText = Field(description="What happened, in one sentence.")
 
 
 class RootCause(Model):
-    id: Identifier
-    category: Literal["technical", "data", "process"]
-    description: NonEmptyText
-    confidence: Literal["known", "suspected"] = "known"
+    id: Identifier = Field(description="The cause's id (RC1), unique here; actions name it.")
+    category: Literal["technical", "data", "process"] = Field(
+        description="technical (code, model, infrastructure) | data | process (people, reviews)."
+    )
+    description: NonEmptyText = Field(description="Why it happened.")
+    confidence: Literal["known", "suspected"] = Field(
+        default="known", description="known (established, cite evidence) | suspected."
+    )
     level: Literal["immediate", "systemic"] | None = Field(
         default=None,
         description="immediate: the failure itself; systemic: why it could happen at all.",
@@ -80,28 +108,50 @@ class RootCause(Model):
 
 
 class Risk(Model):
-    likelihood: Literal["low", "medium", "high"]
-    impact: Literal["low", "medium", "high"]
+    likelihood: Literal["low", "medium", "high"] = Field(
+        description="How likely it is to happen again without the actions: low | medium | high."
+    )
+    impact: Literal["low", "medium", "high"] = Field(
+        description="How bad it would be if it did: low | medium | high."
+    )
 
 
 class Waiver(Model):
-    reason: NonEmptyText
-    approved_by: NonEmptyText
+    reason: NonEmptyText = Field(description="Why the action has no executable check.")
+    approved_by: NonEmptyText = Field(description="Who approved closing it without one.")
 
 
 class Action(Model):
-    id: Identifier
-    title: NonEmptyText
-    type: Literal["detect", "prevent", "mitigate", "process"]
-    owner: NonEmptyText
-    due: Day
-    priority: Literal["P0", "P1", "P2", "P3"] | None = None
-    addresses: list[Identifier] = Field(min_length=1)
-    success_criteria: NonEmptyText
-    ticket: str | None = None
-    waiver: Waiver | None = None
-    status: Literal["open", "not_doing"] = "open"
-    rationale: str | None = None
+    id: Identifier = Field(description="The action's id (A1), unique here; scenarios name it.")
+    title: NonEmptyText = Field(description="What will be done, in one line.")
+    type: Literal["detect", "prevent", "mitigate", "process"] = Field(
+        description="detect (notice sooner) | prevent | mitigate (limit the harm) | process."
+    )
+    owner: NonEmptyText = Field(description="The one person or team accountable for it.")
+    due: Day = Field(description="The date it is due, e.g. 2025-07-20; lint warns once past.")
+    priority: Literal["P0", "P1", "P2", "P3"] | None = Field(
+        default=None, description="P0 (most urgent) .. P3."
+    )
+    addresses: list[Identifier] = Field(
+        min_length=1, description="The ids of the root causes it addresses, e.g. [RC1]."
+    )
+    success_criteria: NonEmptyText = Field(
+        description="What proves it done; its scenarios check exactly this."
+    )
+    ticket: str | None = Field(
+        default=None, description="The tracker ticket, e.g. RISK-311 (a link with ticket_url)."
+    )
+    waiver: Waiver | None = Field(
+        default=None,
+        description="Closes the action without a scenario: reason and approved_by "
+        "(or run `closeout waive`).",
+    )
+    status: Literal["open", "not_doing"] = Field(
+        default="open", description="open | not_doing (decided against; needs a rationale)."
+    )
+    rationale: str | None = Field(
+        default=None, description="Why the action is not_doing, e.g. superseded by A1."
+    )
 
     @model_validator(mode="after")
     def _not_doing_needs_rationale(self) -> Action:
@@ -111,48 +161,83 @@ class Action(Model):
 
 
 class Lessons(Model):
-    went_well: list[str] = Field(default_factory=list)
-    went_wrong: list[str] = Field(default_factory=list)
-    got_lucky: list[str] = Field(default_factory=list)
+    went_well: list[str] = Field(
+        default_factory=list, description="What worked; one sentence per item."
+    )
+    went_wrong: list[str] = Field(
+        default_factory=list, description="What did not; one sentence per item."
+    )
+    got_lucky: list[str] = Field(
+        default_factory=list, description="What helped by chance; one sentence per item."
+    )
 
 
 class Communication(Model):
-    audiences: list[str] = Field(default_factory=list)
-    summary: str | None = None
+    audiences: list[str] = Field(
+        default_factory=list, description="Who was told, e.g. [risk-ops, support]."
+    )
+    summary: str | None = Field(default=None, description="What they were told.")
 
 
 class Related(Model):
-    recurrence_of: Identifier | None = None
-    incidents: list[Identifier] = Field(default_factory=list)
+    recurrence_of: Identifier | None = Field(
+        default=None, description="The id of an earlier incident this one repeats."
+    )
+    incidents: list[Identifier] = Field(
+        default_factory=list, description="Ids of other related incidents."
+    )
 
 
 class Postmortem(Model):
     """SPEC §3: ``scenarios/<INCIDENT>/postmortem.yaml``."""
 
-    id: Identifier
-    title: NonEmptyText
-    severity: Literal["SEV1", "SEV2", "SEV3", "SEV4"]
-    status: Literal["draft", "in_review", "published"] = "draft"
-    summary: NonEmptyText
-    impact: Impact
-    started_at: Timestamp
-    detected_at: Timestamp
-    diagnosed_at: Timestamp | None = None
-    mitigated_at: Timestamp | None = None
-    resolved_at: Timestamp | None = None
-    detection: Detection | None = None
-    trigger: str | None = None
-    scope: Scope | None = None
-    timeline: list[TimelineEntry] = Field(default_factory=list)
-    root_causes: list[RootCause] = Field(min_length=1)
-    contributing_factors: list[str] = Field(default_factory=list)
-    risk: Risk | None = None
-    actions: list[Action] = Field(min_length=1)
-    lessons: Lessons | None = None
-    communication: Communication | None = None
-    limitations: str | None = None
-    related: Related | None = None
-    tags: list[str] = Field(default_factory=list)
+    id: Identifier = Field(description="The incident id; equals the folder name (INC-2025-014).")
+    title: NonEmptyText = Field(description="What users saw, in one line.")
+    severity: Literal["SEV1", "SEV2", "SEV3", "SEV4"] = Field(description="SEV1 (worst) .. SEV4.")
+    status: Literal["draft", "in_review", "published"] = Field(
+        default="draft", description="draft | in_review | published."
+    )
+    summary: NonEmptyText = Field(
+        description="Plain language, for readers outside ML: what happened, who was affected, "
+        "for how long, and what changes."
+    )
+    impact: Impact = Field(description="What the incident cost: description, counts, business.")
+    started_at: Timestamp = Field(
+        description="When the impact began: ISO 8601 with an offset (Z or +02:00)."
+    )
+    detected_at: Timestamp = Field(description="When a human or an alert noticed it.")
+    diagnosed_at: Timestamp | None = Field(default=None, description="When the cause was known.")
+    mitigated_at: Timestamp | None = Field(default=None, description="When the harm stopped.")
+    resolved_at: Timestamp | None = Field(default=None, description="When it was fully fixed.")
+    detection: Detection | None = Field(default=None, description="How it was noticed.")
+    trigger: str | None = Field(default=None, description="What changed just before it began.")
+    scope: Scope | None = Field(
+        default=None, description="Models, datasets, pipelines and teams involved."
+    )
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="What happened when, in time order."
+    )
+    root_causes: list[RootCause] = Field(
+        min_length=1, description="Why it happened: at least one cause, each with an id."
+    )
+    contributing_factors: list[str] = Field(
+        default_factory=list, description="What made it worse or longer, without causing it."
+    )
+    risk: Risk | None = Field(default=None, description="How likely and how bad a repeat would be.")
+    actions: list[Action] = Field(
+        min_length=1,
+        description="What will be done: each with an owner, a due date and success criteria; "
+        "closed on evidence from its scenarios.",
+    )
+    lessons: Lessons | None = Field(
+        default=None, description="What went well, what went wrong, where we got lucky."
+    )
+    communication: Communication | None = Field(default=None, description="Who was told what.")
+    limitations: str | None = Field(
+        default=None, description="What this analysis could not establish."
+    )
+    related: Related | None = Field(default=None, description="Earlier or related incidents.")
+    tags: list[str] = Field(default_factory=list, description="Free labels for search.")
     # SPEC §14: the investigation (models/investigation.py); every section is optional.
     facilitator: NonEmptyText | None = Field(
         default=None, description="The neutral facilitator of the review."

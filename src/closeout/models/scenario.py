@@ -20,14 +20,39 @@ class ScenarioBase(Model):
 
     subject_key: ClassVar[str] = ""
 
-    action: Identifier
-    kind: str
-    name: Identifier | None = None
-    description: str | None = None
-    tags: list[Tag] = Field(default_factory=list)
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1)
-    before: Any = None
-    before_unavailable: NonEmptyText | None = None
+    action: Identifier = Field(
+        description="The id of the postmortem action this scenario proves (A1)."
+    )
+    kind: str = Field(description="The kind of scenario; it decides which other keys apply.")
+    name: Identifier | None = Field(
+        default=None,
+        description="The scenario's name in evidence, state and pytest ids; default: the file "
+        "name without .yaml. Unique within the incident.",
+    )
+    description: str | None = Field(
+        default=None, description="What the scenario shows, in one sentence, for reports."
+    )
+    tags: list[Tag] = Field(
+        default_factory=list,
+        description="Labels that become pytest markers: `pytest -m regression`.",
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="The random seed; default: a stable hash of the scenario name, the same on "
+        "every machine.",
+    )
+    before: Any = Field(
+        default=None,
+        description="The pre-fix state (what ran during the incident), under the same key as "
+        "the subject: real proof passes with the fix and fails before it.",
+    )
+    before_unavailable: NonEmptyText | None = Field(
+        default=None,
+        description="Why the pre-fix state cannot be replayed (instead of `before`); the "
+        "scenario then proves the fix only.",
+    )
     timeout: DurationMs | None = Field(
         default=None,
         description="How long the scenario (both its runs) may take before it is stopped and "

@@ -14,7 +14,7 @@ from pathlib import Path
 from closeout.callables import check_ref, parse_ref, source_file
 from closeout.errors import DataError, Problem
 from closeout.kind import Locate
-from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds._toolkit.data import check_data_file, header_columns
 from closeout.kinds.synthetic.columns import Column
 from closeout.kinds.synthetic.spec import (
     CheckCallable,
@@ -293,7 +293,9 @@ def _check_edge_cases(
     names = list(scenario.columns)
     for index, case in enumerate(scenario.edge_cases):
         if isinstance(case, EdgeCaseFile):
-            problems += check_data_file(case.file, ("edge_cases", index, "file"), project, locate)
+            where: Loc = ("edge_cases", index, "file")
+            missing = check_data_file(case.file, where, project, locate)
+            problems += missing or _file_columns(case.file, names, project, problem, where)
             continue
         for row_index, row in enumerate(case):
             for key, value in row.items():
@@ -307,3 +309,29 @@ def _check_edge_cases(
                 except ValueError as exc:
                     problems.append(problem(loc, f"column '{key}' ({column.dtype}): {exc}"))
     return problems
+
+
+def _file_columns(
+    relative: str, names: list[str], project: Project, problem: ProblemAt, where: Loc
+) -> list[Problem]:
+    """An edge-case file holds every generated column and nothing else (its header says)."""
+    header = header_columns(project.resolve_inside(relative))
+    if header is None:  # unreadable: the run says why
+        return []
+    missing = [
+        problem(
+            where,
+            f"no column '{name}' in {relative}{suggest(name, header)}; "
+            f"columns are: {', '.join(header)}",
+        )
+        for name in names
+        if name not in header
+    ]
+    extra = [
+        problem(
+            where, f"column '{name}' of {relative} is not a generated column ({', '.join(names)})"
+        )
+        for name in header
+        if name not in names
+    ]
+    return missing + extra

@@ -40,14 +40,22 @@ Bound = Annotated[
 class Column(Model):
     """One generated column: its dtype and what values it may take."""
 
-    dtype: ColumnKind
-    min: Bound | None = None
-    max: Bound | None = None
-    nulls: bool = False
-    values: list[Scalar] | None = Field(default=None, min_length=1)
-    unique: bool = False
-    min_length: int = Field(default=0, ge=0, le=1000)
-    max_length: int = Field(default=20, ge=0, le=1000)
+    dtype: ColumnKind = Field(
+        description="float | int | str | bool | category | datetime (timestamps need an offset)."
+    )
+    min: Bound | None = Field(default=None, description="The smallest value generated.")
+    max: Bound | None = Field(default=None, description="The largest value generated.")
+    nulls: bool = Field(default=False, description="Whether values may be null.")
+    values: list[Scalar] | None = Field(
+        default=None, min_length=1, description="A fixed set of values to draw from."
+    )
+    unique: bool = Field(default=False, description="No value twice in a frame (ids).")
+    min_length: int = Field(
+        default=0, ge=0, le=1000, description="The shortest generated text (str columns)."
+    )
+    max_length: int = Field(
+        default=20, ge=0, le=1000, description="The longest generated text (str columns)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Column:
@@ -109,8 +117,8 @@ def _fail(key: str, message: str) -> NoReturn:
 class Rows(Model):
     """How many rows a generated frame has: ``min`` to ``max``, both included."""
 
-    min: int = Field(default=1, ge=0, le=100_000)
-    max: int = Field(default=100, ge=0, le=100_000)
+    min: int = Field(default=1, ge=0, le=100_000, description="The fewest rows in a frame.")
+    max: int = Field(default=100, ge=0, le=100_000, description="The most rows in a frame.")
 
     @model_validator(mode="after")
     def _ordered(self) -> Rows:

@@ -22,7 +22,9 @@ from closeout.models import Model, ScenarioBase, suggest
 class EdgeCaseFile(Model):
     """An edge case read from a CSV or Parquet file (every generated column, nothing else)."""
 
-    file: str = Field(min_length=1)
+    file: str = Field(
+        min_length=1, description="A CSV or Parquet file of rows, relative to the project root."
+    )
 
 
 EdgeCase = Annotated[
@@ -88,23 +90,35 @@ _EXAMPLES = {
 
 
 class NoNulls(Model):
-    no_nulls: list[str] = Field(min_length=1)
+    no_nulls: list[str] = Field(
+        min_length=1, description="Output columns that must hold no null (NaN, None, NaT)."
+    )
 
 
 class InRange(Model):
-    in_range: dict[str, tuple[Bound, Bound]] = Field(min_length=1)
+    in_range: dict[str, tuple[Bound, Bound]] = Field(
+        min_length=1, description="Output columns and their [min, max], bounds included."
+    )
 
 
 class RowCount(Model):
-    row_count: Literal["preserved", "at_most_input"]
+    row_count: Literal["preserved", "at_most_input"] = Field(
+        description="preserved: as many rows out as in | at_most_input: never more."
+    )
 
 
 class DtypeIs(Model):
-    dtype: dict[str, DtypeName] = Field(min_length=1)
+    dtype: dict[str, DtypeName] = Field(
+        min_length=1, description="Output columns and the pandas dtype each must have."
+    )
 
 
 class CheckCallable(Model):
-    check: str = Field(min_length=1)
+    check: str = Field(
+        min_length=1,
+        description="Your own check, callable(input_df, output_df): raises AssertionError or "
+        "returns False when the property fails ('module:function' or 'path.py:function').",
+    )
 
 
 def _property_tag(value: object) -> str | None:
@@ -134,47 +148,53 @@ Property = Annotated[
 Rate = Annotated[float, Field(gt=0, le=1)]
 
 
+_COLUMN = "The generated column the fault touches."
+_RATE = "The share of rows it touches (ceil(rate x rows), at least 1); default: one row."
+
+
 class NullsFault(Model):
-    inject: Literal["nulls"]
-    column: str
-    rate: Rate | None = None
+    inject: Literal["nulls"] = Field(description="nulls: blank out values of a column.")
+    column: str = Field(description=_COLUMN)
+    rate: Rate | None = Field(default=None, description=_RATE)
 
 
 class OutOfRangeFault(Model):
-    inject: Literal["out_of_range"]
-    column: str
-    value: Bound
-    rate: Rate | None = None
+    inject: Literal["out_of_range"] = Field(description="out_of_range: write an invalid value.")
+    column: str = Field(description=_COLUMN)
+    value: Bound = Field(description="The value written, outside the column's range.")
+    rate: Rate | None = Field(default=None, description=_RATE)
 
 
 class ScaleFault(Model):
-    inject: Literal["scale"]
-    column: str
-    factor: float
-    rate: Rate | None = None
+    inject: Literal["scale"] = Field(description="scale: multiply values (a unit change).")
+    column: str = Field(description=_COLUMN)
+    factor: float = Field(description="The factor, e.g. 100 for euros sent as cents.")
+    rate: Rate | None = Field(default=None, description=_RATE.replace("one row", "every row"))
 
 
 class DropColumnFault(Model):
-    inject: Literal["drop_column"]
-    column: str
+    inject: Literal["drop_column"] = Field(description="drop_column: the column is missing.")
+    column: str = Field(description=_COLUMN)
 
 
 class DuplicateRowsFault(Model):
-    inject: Literal["duplicate_rows"]
-    rate: Rate | None = None
+    inject: Literal["duplicate_rows"] = Field(description="duplicate_rows: repeat some rows.")
+    rate: Rate | None = Field(default=None, description=_RATE)
 
 
 class DtypeFault(Model):
-    inject: Literal["dtype"]
-    column: str
-    to: Literal["str", "float", "int", "category"]
+    inject: Literal["dtype"] = Field(description="dtype: the column arrives as another type.")
+    column: str = Field(description=_COLUMN)
+    to: Literal["str", "float", "int", "category"] = Field(
+        description="The type it arrives as: str | float | int | category."
+    )
 
 
 class NewCategoryFault(Model):
-    inject: Literal["new_category"]
-    column: str
-    value: str | int
-    rate: Rate | None = None
+    inject: Literal["new_category"] = Field(description="new_category: an unseen category.")
+    column: str = Field(description=_COLUMN)
+    value: str | int = Field(description="The category written, not among the column's values.")
+    rate: Rate | None = Field(default=None, description=_RATE)
 
 
 FAULT_NAMES = (
@@ -234,12 +254,19 @@ Fault = Annotated[
 
 
 class ValidatorExpect(Model):
-    accepts_clean: bool = True
-    rejects: Literal["all"] | list[Annotated[int, Field(ge=0)]] = "all"
+    accepts_clean: bool = Field(
+        default=True, description="The validator must accept every clean generated frame."
+    )
+    rejects: Literal["all"] | list[Annotated[int, Field(ge=0)]] = Field(
+        default="all",
+        description="The faults it must reject: all, or a list of indexes into faults.",
+    )
 
 
 class SyntheticBefore(Model):
-    function: str = Field(min_length=1)
+    function: str = Field(
+        min_length=1, description="The code deployed during the incident ('module:function')."
+    )
 
 
 class SyntheticScenario(ScenarioBase):
@@ -255,14 +282,46 @@ class SyntheticScenario(ScenarioBase):
 
     subject_key = "function"
 
-    kind: Literal["synthetic"]
-    function: str = Field(min_length=1)
-    mode: Literal["transform", "validator"] = "transform"
-    columns: dict[str, Column] = Field(min_length=1)
-    rows: Rows = Field(default_factory=Rows)
-    examples: int = Field(default=100, ge=1, le=100_000)
-    edge_cases: list[EdgeCase] = Field(default_factory=list)
-    properties: list[Property] = Field(default_factory=list)
-    faults: list[Fault] = Field(default_factory=list)
-    expect: ValidatorExpect | None = None
-    before: SyntheticBefore | None = None
+    kind: Literal["synthetic"] = Field(
+        description="synthetic: does the code hold over generated data, incident rows included?"
+    )
+    function: str = Field(
+        min_length=1,
+        description="The subject: 'package.module:function' or 'path/file.py:function', "
+        "DataFrame -> DataFrame (transform) or DataFrame -> accept/reject (validator).",
+    )
+    mode: Literal["transform", "validator"] = Field(
+        default="transform",
+        description="transform: held to properties | validator: must accept clean frames "
+        "and reject the faults.",
+    )
+    columns: dict[str, Column] = Field(
+        min_length=1, description="The generated columns, in order, each with its dtype."
+    )
+    rows: Rows = Field(default_factory=Rows, description="How many rows a frame has: {min, max}.")
+    examples: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Generated frames per run, after the edge cases (seeded: the same everywhere).",
+    )
+    edge_cases: list[EdgeCase] = Field(
+        default_factory=list,
+        description="Frames tried first, as written: lists of rows (the incident's) or {file}.",
+    )
+    properties: list[Property] = Field(
+        default_factory=list,
+        description="What every output must satisfy (transform): no_exception, row_count, "
+        "columns_preserved, no_nulls, in_range, dtype, check.",
+    )
+    faults: list[Fault] = Field(
+        default_factory=list,
+        description="Faults injected into clean frames (validator): {inject: nulls | "
+        "out_of_range | scale | drop_column | duplicate_rows | dtype | new_category, ...}.",
+    )
+    expect: ValidatorExpect | None = Field(
+        default=None, description="What the validator must do: {accepts_clean, rejects}."
+    )
+    before: SyntheticBefore | None = Field(
+        default=None, description="The code deployed during the incident: {function}."
+    )

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from closeout.errors import Location, Problem
 from closeout.kind import Locate
-from closeout.kinds._toolkit.data import check_data_file
+from closeout.kinds._toolkit.data import check_columns, check_data_file, header_columns
 from closeout.kinds.threshold import promql, promtool
 from closeout.kinds.threshold.source import SourceError
 from closeout.kinds.threshold.spec import (
@@ -234,17 +234,32 @@ def _not_under_test(alert: str, fixed: RuleSet, under_test: list[str], available
 
 
 def _check_files(scenario: ThresholdScenario, project: Project, locate: Locate) -> list[Problem]:
+    """Series files present, and their timestamp and value columns in the file's header."""
     problems: list[Problem] = []
     for name, spec in scenario.series.items():
-        if isinstance(spec, FileSeries):
-            problems += check_data_file(spec.file, ("series", name, "file"), project, locate)
+        if not isinstance(spec, FileSeries):
+            continue
+        missing = check_data_file(spec.file, ("series", name, "file"), project, locate)
+        # An empty file has no header to compare with: the run says it is empty.
+        if not missing and header_columns(project.resolve_inside(spec.file)) != []:
+            problems += check_columns(project, spec.file, _columns(name, spec), locate)
+        problems += missing
     return problems
+
+
+def _columns(name: str, spec: FileSeries) -> list[tuple[str, tuple[str | int, ...]]]:
+    """The columns a file series reads, each with where the scenario names it (the series
+    name itself when ``column`` is left out)."""
+    value: tuple[str | int, ...] = ("series", name, "column") if spec.column else ("series", name)
+    return [(spec.timestamp, ("series", name, "timestamp")), (spec.column_for(name), value)]
 
 
 def _check_durations(scenario: ThresholdScenario, locate: Locate) -> list[Problem]:
     problems: list[Problem] = []
     for field in ("interval", "lookback"):
-        if getattr(scenario, field) <= 0:
+        # None: lint checks what a file with a wrong interval gets right, without it.
+        value = getattr(scenario, field, None)
+        if value is not None and value <= 0:
             problems.append(Problem(locate((field,)), field, "must be longer than 0s"))
     has_anchor = scenario.start is not None or any(
         isinstance(s, FileSeries) for s in scenario.series.values()

@@ -2,15 +2,13 @@
 
 Semantics follow Prometheus alerting rules and ``promtool test rules``. Series notation and
 inline rule expressions are parsed by closeout's engine, ``promql``, while the file is
-validated. The subject is ``rules`` (inline, in closeout's subset) or ``rules_file`` (a
-Prometheus rule file, as it is or at a git revision); exactly one of them, and ``before``
-may hold either.
+validated (those scalar value types are ``values``'s). The subject is ``rules`` (inline, in
+closeout's subset) or ``rules_file`` (a Prometheus rule file, as it is or at a git
+revision); exactly one of them, and ``before`` may hold either.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,98 +22,23 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from closeout._time import parse_aware, parse_duration_ms, to_ms
-from closeout.kinds.threshold import promql
-from closeout.kinds.threshold.source import REVISION
+from closeout.kinds.threshold.values import AlertName, Expression, Notation, Revision, TimeRef, When
 from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
 
-_ALERT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 DEFAULT_LOOKBACK_MS = 5 * 60_000
 SUBJECT_KEYS = ("rules", "rules_file")
 EngineName = Literal["auto", "closeout", "promtool"]
 
 
-def _notation(value: object) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str):
-        raise PydanticCustomError(
-            "notation",
-            "expected expanding notation like '0.05x11 0.25x7' or {file, timestamp, column}",
-        )
-    try:
-        promql.parse_series(value, 0, 1)
-    except promql.NotationError as exc:
-        raise PydanticCustomError("notation", "{msg}", {"msg": str(exc)}) from None
-    return value
-
-
-def _expression(value: object) -> str:
-    if not isinstance(value, str):
-        raise PydanticCustomError("expr", "expected an expression like 'psi_income > 0.2'")
-    try:
-        promql.parse_expr(value)
-    except promql.NotationError as exc:
-        raise PydanticCustomError("expr", "{msg}", {"msg": str(exc)}) from None
-    return value
-
-
-def _alert_name(value: object) -> str:
-    if not isinstance(value, str) or not _ALERT_NAME.match(value):
-        raise PydanticCustomError(
-            "alert_name",
-            "alert name {value} must be letters, digits and '_' (a Prometheus name)",
-            {"value": repr(value)},
-        )
-    return value
-
-
-@dataclass(frozen=True)
-class TimeRef:
-    """An ``at`` time: an offset from ``start`` (``90m``) or an absolute timestamp."""
-
-    offset_ms: int | None = None
-    absolute_ms: int | None = None
-
-    def resolve(self, start_ms: int) -> int:
-        """The time in epoch ms, given the grid's start."""
-        return (
-            start_ms + self.offset_ms if self.offset_ms is not None else int(self.absolute_ms or 0)
-        )
-
-
-def _time_ref(value: object) -> TimeRef:
-    if isinstance(value, TimeRef):
-        return value
-    if not isinstance(value, str):
-        raise PydanticCustomError(
-            "time_ref", "expected a duration from start (90m) or a timestamp with an offset"
-        )
-    try:
-        return TimeRef(offset_ms=parse_duration_ms(value))
-    except ValueError:
-        pass
-    try:
-        return TimeRef(absolute_ms=to_ms(parse_aware(value)))
-    except ValueError as exc:
-        raise PydanticCustomError(
-            "time_ref",
-            "'{value}' is neither a duration (90m) nor a timestamp: {msg}",
-            {"value": value, "msg": str(exc)},
-        ) from None
-
-
-Notation = Annotated[str, BeforeValidator(_notation), WithJsonSchema({"type": "string"})]
-Expression = Annotated[str, BeforeValidator(_expression), WithJsonSchema({"type": "string"})]
-AlertName = Annotated[str, BeforeValidator(_alert_name), WithJsonSchema({"type": "string"})]
-When = Annotated[TimeRef, BeforeValidator(_time_ref), WithJsonSchema({"type": "string"})]
-
-
 class FileSeries(Model):
     """A series read from a column of a CSV/Parquet file inside the project."""
 
-    file: str = Field(min_length=1)
-    timestamp: str = Field(min_length=1)
+    file: str = Field(
+        min_length=1, description="The CSV or Parquet file, relative to the project root."
+    )
+    timestamp: str = Field(
+        min_length=1, description="Its column of sample times (ISO 8601; naive times are UTC)."
+    )
     column: str | None = Field(
         default=None,
         min_length=1,
@@ -131,25 +54,25 @@ class FileSeries(Model):
 class Rule(Model):
     """A Prometheus alerting rule; its labels do not change when it fires."""
 
-    alert: AlertName
-    expr: Expression
-    for_: DurationMs = Field(default=0, alias="for")
-    keep_firing_for: DurationMs = 0
-    labels: dict[str, str] = Field(default_factory=dict)
-    annotations: dict[str, str] = Field(default_factory=dict)
-
-
-def _revision(value: object) -> str:
-    if not isinstance(value, str) or not REVISION.match(value):
-        raise PydanticCustomError(
-            "revision",
-            "'{value}' is not a git revision (a tag, branch or commit like v1.4.0 or HEAD~1)",
-            {"value": value},
-        )
-    return value
-
-
-Revision = Annotated[str, BeforeValidator(_revision), WithJsonSchema({"type": "string"})]
+    alert: AlertName = Field(description="The alert's name (letters, digits and '_').")
+    expr: Expression = Field(
+        description="When it is active: <series> <op> <number>, joined by and / or "
+        "(e.g. error_rate > 0.05); any PromQL needs rules_file."
+    )
+    for_: DurationMs = Field(
+        default=0,
+        alias="for",
+        description="How long expr must hold before the alert fires (pending until then).",
+    )
+    keep_firing_for: DurationMs = Field(
+        default=0, description="How long it keeps firing after expr stops holding."
+    )
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Labels the alert adds (as in the rule file)."
+    )
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Annotations (summary, runbook); not evaluated."
+    )
 
 
 class RulesFile(Model):
@@ -178,9 +101,19 @@ _RULES_FILE_SCHEMA: dict[str, Any] = {
         {
             "type": "object",
             "properties": {
-                "path": {"type": "string", "minLength": 1},
-                "rev": {"type": "string"},
-                "setup": {"type": "string"},
+                "path": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "project-relative path of the rule file",
+                },
+                "rev": {
+                    "type": "string",
+                    "description": "a git revision (tag, branch, commit) to read it at",
+                },
+                "setup": {
+                    "type": "string",
+                    "description": "the command that creates the file or revision when missing",
+                },
             },
             "required": ["path"],
             "additionalProperties": False,
@@ -199,7 +132,7 @@ def rules_file_of(value: RulesFile | str) -> RulesFile:
 
 
 class _Expectation(Model):
-    alert: AlertName
+    alert: AlertName = Field(description="The alert the expectation is about.")
     labels: dict[str, str] | None = Field(
         default=None,
         description="the alert instance's full label set (alertname excluded); "
@@ -210,20 +143,23 @@ class _Expectation(Model):
 class ExpectAt(_Expectation):
     """The alert is (or is not) firing at a time."""
 
-    at: When
-    firing: bool
+    at: When = Field(description="A duration from start (55m) or a timestamp with an offset.")
+    firing: bool = Field(description="Whether the alert is firing then (pending is not).")
 
 
 class ExpectFirstFires(_Expectation):
     """The alert first fires at the evaluation step that holds this time."""
 
-    first_fires_at: When
+    first_fires_at: When = Field(
+        description="When the alert first fires: a duration from start (1h15m) or a timestamp; "
+        "the evaluation step holding that time."
+    )
 
 
 class ExpectNeverFires(_Expectation):
     """The alert never fires over the whole grid."""
 
-    never_fires: Literal[True]
+    never_fires: Literal[True] = Field(description="true: the alert never fires on the series.")
 
 
 def _expectation_form(value: Any) -> str | None:
@@ -272,8 +208,13 @@ def _subject_problem(rules: object, rules_file: object) -> None:
 class ThresholdBefore(Model):
     """The rules deployed during the incident (the pre-fix subject): inline or a rule file."""
 
-    rules: list[Rule] | None = Field(default=None, min_length=1)
-    rules_file: RulesFileRef | None = None
+    rules: list[Rule] | None = Field(
+        default=None, min_length=1, description="The alerting rules deployed in the incident."
+    )
+    rules_file: RulesFileRef | None = Field(
+        default=None,
+        description="Or the rule file deployed in the incident: a path, or {path, rev} (git).",
+    )
 
     @model_validator(mode="after")
     def _one_subject(self) -> ThresholdBefore:
@@ -286,13 +227,35 @@ class ThresholdScenario(ScenarioBase):
 
     subject_key = "rules"
 
-    kind: Literal["threshold"]
-    interval: DurationMs
-    start: Timestamp | None = None
-    lookback: DurationMs = DEFAULT_LOOKBACK_MS
-    series: dict[str, SeriesSpec] = Field(min_length=1)
-    rules: list[Rule] | None = Field(default=None, min_length=1)
-    rules_file: RulesFileRef | None = None
+    kind: Literal["threshold"] = Field(
+        description="threshold: does the alert rule fire when it should?"
+    )
+    interval: DurationMs = Field(
+        description="The evaluation step, and the spacing of notation samples (e.g. 5m)."
+    )
+    start: Timestamp | None = Field(
+        default=None,
+        description="The time of the first sample; default: the earliest file sample, else 0.",
+    )
+    lookback: DurationMs = Field(
+        default=DEFAULT_LOOKBACK_MS,
+        description="How far back a query sees the last sample (Prometheus' lookback delta).",
+    )
+    series: dict[str, SeriesSpec] = Field(
+        min_length=1,
+        description="Each series by name: promtool expanding notation ('0.01x11 0.08x11') or "
+        "{file, timestamp, column} of a CSV/Parquet file.",
+    )
+    rules: list[Rule] | None = Field(
+        default=None,
+        min_length=1,
+        description="The subject: the alerting rules under test, inline (or give rules_file).",
+    )
+    rules_file: RulesFileRef | None = Field(
+        default=None,
+        description="Or the subject as the Prometheus rule file you deploy: a path, or "
+        "{path, rev} read with git show (any PromQL, run by promtool).",
+    )
     alerts: list[AlertName] | None = Field(
         default=None, min_length=1, description="alerts under test; default: every alert"
     )
@@ -300,8 +263,16 @@ class ThresholdScenario(ScenarioBase):
         default="auto",
         description="auto: closeout's engine when every expression is in its subset, else promtool",
     )
-    expect: list[Expectation] = Field(min_length=1)
-    before: ThresholdBefore | None = None
+    expect: list[Expectation] = Field(
+        min_length=1,
+        description="What the alert must do: {alert, at, firing}, {alert, first_fires_at} or "
+        "{alert, never_fires: true}.",
+    )
+    before: ThresholdBefore | None = Field(
+        default=None,
+        description="The rules deployed during the incident (rules or rules_file): they must "
+        "fail the expectations.",
+    )
 
     @field_validator("before", mode="before")
     @classmethod

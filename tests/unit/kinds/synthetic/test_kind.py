@@ -88,20 +88,20 @@ def test_the_template_lints_clean_but_for_the_teams_own_code(
 ) -> None:
     found = problems(write(SCENARIO_FILE, rendered()))
     assert found == [
-        "function: pipeline.features:prepare_features: module 'pipeline.features' not found "
-        "on python_paths (src, .)",
-        "before.function: pipeline.features:prepare_features_v1: module 'pipeline.features' "
-        "not found on python_paths (src, .)",
+        "function: fixtures/INC-1/features.py:prepare_features: file "
+        "'fixtures/INC-1/features.py' not found",
+        "before.function: fixtures/INC-1/features.py:prepare_features_v1: file "
+        "'fixtures/INC-1/features.py' not found",
     ]
 
 
 def test_the_template_lints_clean_once_the_code_exists(project_dir: Path, write: Write) -> None:
-    write("pipeline/features.py", USER_CODE)
+    write("fixtures/INC-1/features.py", USER_CODE)
     assert problems(write(SCENARIO_FILE, rendered())) == []
 
 
 def test_the_validator_variant_in_the_template_lints_clean(project_dir: Path, write: Write) -> None:
-    write("pipeline/features.py", USER_CODE)
+    write("fixtures/INC-1/features.py", USER_CODE)
     text = as_validator(rendered())
     path = write(SCENARIO_FILE, text)
     assert problems(path) == []
