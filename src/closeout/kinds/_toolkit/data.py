@@ -119,7 +119,7 @@ def check_columns(
     if not first.is_file():
         return []
     columns = header_columns(first)
-    if columns is None:
+    if not columns:  # unreadable or empty: the run says so, with the file's own error
         return []
     columns = [*columns, *partitions]
     return [

@@ -166,4 +166,6 @@ def test_check_columns_of_a_hive_dataset_include_the_partition_keys(tmp_path: Pa
     assert check_columns(project, "ds/**/*.parquet", wanted, _locate) == []
     assert [p.field for p in check_columns(project, "ds", [("y", ("c",))], _locate)] == ["c"]
     # nothing to read: other checks say so
+    (tmp_path / "empty.csv").write_text("")
+    assert check_columns(project, "empty.csv", [("y", ("c",))], _locate) == []
     assert check_columns(project, "none/*.parquet", [("y", ("c",))], _locate) == []
