@@ -68,6 +68,10 @@ def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry_uri: str) 
     shutil.copytree(ROOT / "scenarios" / INCIDENT, tmp_path / "scenarios" / INCIDENT)
     (tmp_path / "fixtures" / INCIDENT).mkdir(parents=True)
     shutil.copy(ROOT / "fixtures" / INCIDENT / "shadow_cards.csv", tmp_path / "fixtures" / INCIDENT)
+    # the incident's drift scenario (A3) is linted too: its scan logs and Report factories
+    for log in (ROOT / "fixtures" / INCIDENT).glob("scan_log_*.parquet"):
+        shutil.copy(log, tmp_path / "fixtures" / INCIDENT)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
     monkeypatch.chdir(tmp_path)
     for name in ("CI", "CLOSEOUT_SIGNING_KEY", "CLOSEOUT_TRIGGER", "CLOSEOUT_ROOT"):
         monkeypatch.delenv(name, raising=False)
@@ -112,7 +116,7 @@ def test_the_example_closes_on_registered_versions(
 ) -> None:
     assert main(["lint", "--strict", "scenarios"]) == 0
     capsys.readouterr()
-    code = main(["run", "--json", INCIDENT])
+    code = main(["run", "--json", f"{INCIDENT}/A1"])
     out, err = capsys.readouterr()
     assert code == 0, err[-3000:]
     (row,) = json.loads(out)["results"]
@@ -141,7 +145,7 @@ def test_without_a_registry_the_example_says_how_to_point_at_one(
     example: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
-    code = main(["run", "--json", INCIDENT])
+    code = main(["run", "--json", f"{INCIDENT}/A1"])
     capsys.readouterr()
     assert code == 2
     (path,) = (example / "reports" / INCIDENT / "evidence").glob("*.json")

@@ -11,12 +11,15 @@ from closeout.kinds.drift_replay.replay import Replay
 from closeout.kinds.drift_replay.snapshot import write_snapshot
 
 
-def write_artifacts(replay: Replay, context: RunContext, report: dict[str, Any]) -> list[str]:
+def write_artifacts(
+    replay: Replay, context: RunContext, report: dict[str, Any], evidently: Any = None
+) -> list[str]:
     """Write the charts and the evidently snapshot of one side; return project-relative paths.
 
     The runner calls this (as ``KindResult.write_artifacts``) after the verdict; it adds the
     bounds of the window the snapshot shows (the first alerting one) to ``report`` as
-    ``report_window``.
+    ``report_window``. ``evidently``: the monitor's own Report, when the scenario names one
+    (it is the Report run for the snapshot).
     """
     assert context.artifacts_dir is not None
     base = context.artifacts_dir / f"{context.artifact_prefix}-{context.side}"
@@ -44,6 +47,6 @@ def write_artifacts(replay: Replay, context: RunContext, report: dict[str, Any])
             "end": iso_z(from_ms(first.window.end)),
             "why": "the first alerting window",
         }
-        write_snapshot(path, replay, first)
+        write_snapshot(path, replay, first, evidently)
         written.append(path)
     return [context.project.display(p) for p in written]

@@ -1,26 +1,39 @@
-"""Static checks of a drift_replay scenario for ``closeout lint``: no data is read."""
+"""Static checks of a drift_replay scenario for ``closeout lint``: no data is read.
+
+Data files are checked to exist, and the columns the scenario names (the timestamp, the
+monitor's columns) against their header line or Parquet schema. A monitor given as an
+evidently Report (``{evidently: module:function}``) is only found, never imported: lint
+imports no user code, and says in an info line that the Report is read at run time.
+"""
 
 from __future__ import annotations
 
+from closeout.callables import check_ref
 from closeout.errors import Problem
 from closeout.kind import Locate
-from closeout.kinds._toolkit.data import check_data_file, dataset_files, is_glob
+from closeout.kinds._toolkit.data import check_columns, check_data_file, dataset_files, is_glob
 from closeout.kinds.drift_replay.spec import (
     STATTESTS,
     DriftMonitor,
     DriftReplayScenario,
     DuckDBQuery,
+    EvidentlyMonitor,
 )
 from closeout.models import suggest
 from closeout.project import Project
 
+Where = tuple[str | int, ...]
+
 
 def check(scenario: DriftReplayScenario, project: Project, locate: Locate) -> list[Problem]:
-    """Lint: data files, monitor columns and thresholds, and that something is expected."""
+    """Lint: data files and their columns, the monitors, and that something is expected."""
     problems = _check_files(scenario, project, locate)
-    problems += _check_monitor(scenario.monitor, ("monitor",), locate)
-    if scenario.before is not None:
-        problems += _check_monitor(scenario.before.monitor, ("before", "monitor"), locate)
+    problems += _check_headers(scenario, project, locate)
+    for prefix, monitor in _monitors(scenario):
+        if isinstance(monitor, EvidentlyMonitor):
+            problems += _check_evidently(monitor, prefix, project, locate)
+        else:
+            problems += _check_monitor(monitor, prefix, locate)
     if scenario.window <= 0:
         problems.append(Problem(locate(("window",)), "window", "must be longer than 0s"))
     if not _has_expectation(scenario):
@@ -40,6 +53,64 @@ def check(scenario: DriftReplayScenario, project: Project, locate: Locate) -> li
                 "needs a `control` file: the normal period that must not alert",
             )
         )
+    return problems
+
+
+def _monitors(
+    scenario: DriftReplayScenario,
+) -> list[tuple[tuple[str, ...], DriftMonitor | EvidentlyMonitor]]:
+    found: list[tuple[tuple[str, ...], DriftMonitor | EvidentlyMonitor]] = [
+        (("monitor",), scenario.monitor)
+    ]
+    if scenario.before is not None:
+        found.append((("before", "monitor"), scenario.before.monitor))
+    return found
+
+
+def notes(scenario: DriftReplayScenario, locate: Locate) -> list[Problem]:
+    """Info lines: an evidently monitor is read when the scenario runs, not by lint."""
+    return [
+        Problem(
+            locate((*prefix, "evidently")),
+            ".".join((*prefix, "evidently")),
+            f"the monitor is the evidently Report {monitor.evidently} returns; it is read when "
+            "the scenario runs (lint imports no user code): an element closeout cannot replay "
+            "is an error then",
+            "info",
+        )
+        for prefix, monitor in _monitors(scenario)
+        if isinstance(monitor, EvidentlyMonitor)
+    ]
+
+
+def _check_evidently(
+    monitor: EvidentlyMonitor, prefix: tuple[str, ...], project: Project, locate: Locate
+) -> list[Problem]:
+    """The Report factory can be found (by reading source files, importing nothing)."""
+    message = check_ref(monitor.evidently, project)
+    if message is None:
+        return []
+    where = (*prefix, "evidently")
+    return [Problem(locate(where), ".".join(where), message)]
+
+
+def _check_headers(
+    scenario: DriftReplayScenario, project: Project, locate: Locate
+) -> list[Problem]:
+    """The timestamp and the monitored columns are columns of the data files (headers only)."""
+    listed: list[tuple[str, Where]] = []
+    for prefix, monitor in _monitors(scenario):
+        if isinstance(monitor, DriftMonitor) and monitor.columns is not None:
+            listed += [(c, (*prefix, "columns", i)) for i, c in enumerate(monitor.columns)]
+    problems: list[Problem] = []
+    for field in ("reference", "current", "control"):
+        source = getattr(scenario, field)
+        if source is None or isinstance(source, DuckDBQuery):
+            continue  # a query's columns are known when it runs
+        wanted = list(listed)
+        if field != "reference":
+            wanted.insert(0, (scenario.timestamp, ("timestamp",)))
+        problems += check_columns(project, source, wanted, locate)
     return problems
 
 

@@ -6,7 +6,9 @@ them and the preset's ``drift_share`` set to agree with the monitor's alert rule
 ``drifted_columns: k`` rule over n columns is ``drift_share = k / n``), so evidently's
 "dataset drift" verdict says what the monitor said. The JSON is about a tenth of the HTML
 (which bundles evidently's 3.5 MB front end); ``render_snapshot_html`` turns it into the
-self-contained HTML page on request (``closeout report --evidently``).
+self-contained HTML page on request (``closeout report --evidently``). When the monitor is
+the team's own Report (``monitor: {evidently: ...}``) that very Report is run instead: its
+``drift_share`` is the alert rule the replay used.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from closeout.kinds.drift_replay.replay import Replay
+from closeout.kinds.drift_replay.snapshot_html import render_snapshot_html as render_snapshot_html
 from closeout.kinds.drift_replay.verdict import WindowResult
 
 
@@ -27,8 +30,8 @@ def drift_share(replay: Replay, columns: list[str]) -> float:
     return min(1.0, (rule.drifted_columns or 1) / max(len(columns), 1))
 
 
-def write_snapshot(path: Path, replay: Replay, result: WindowResult) -> None:
-    """Run evidently's data drift preset on one window; write its snapshot JSON."""
+def write_snapshot(path: Path, replay: Replay, result: WindowResult, report: Any = None) -> None:
+    """Run evidently's data drift preset (or ``report``) on one window; write its snapshot."""
     import pandas as pd
 
     columns = [c for c in replay.scorers if c in result.cells]
@@ -38,21 +41,41 @@ def write_snapshot(path: Path, replay: Replay, result: WindowResult) -> None:
     reference = pd.DataFrame(replay.sources["reference"].read_all(columns))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # evidently warns about itself on import and use
-        snapshot = _run_preset(replay, columns, current, reference)
+        if report is None:
+            snapshot = _run_preset(replay, columns, current, reference)
+        else:
+            snapshot = _run_report(report, replay, columns, current, reference)
         text = snapshot.dumps()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
 
-def _run_preset(replay: Replay, columns: list[str], current: Any, reference: Any) -> Any:
-    from evidently import DataDefinition, Dataset, Report
-    from evidently.presets import DataDriftPreset
+def _definition(replay: Replay, columns: list[str]) -> Any:
+    """The columns' types as closeout read them (evidently must not guess them again)."""
+    from evidently import DataDefinition
 
     numeric = [c for c in columns if replay.scorers[c].kind == "num"]
-    definition = DataDefinition(
+    return DataDefinition(
         numerical_columns=numeric,
         categorical_columns=[c for c in columns if c not in numeric],
     )
+
+
+def _run_report(report: Any, replay: Replay, columns: list[str], current: Any, ref: Any) -> Any:
+    from evidently import Dataset
+
+    definition = _definition(replay, columns)
+    return report.run(
+        Dataset.from_pandas(current, data_definition=definition),
+        Dataset.from_pandas(ref, data_definition=definition),
+    )
+
+
+def _run_preset(replay: Replay, columns: list[str], current: Any, reference: Any) -> Any:
+    from evidently import Dataset, Report
+    from evidently.presets import DataDriftPreset
+
+    definition = _definition(replay, columns)
     methods = {c: replay.scorers[c].method for c in columns}
     thresholds = {c: replay.scorers[c].threshold for c in columns}
     preset = DataDriftPreset(
@@ -65,22 +88,3 @@ def _run_preset(replay: Replay, columns: list[str], current: Any, reference: Any
         Dataset.from_pandas(current, data_definition=definition),
         Dataset.from_pandas(reference, data_definition=definition),
     )
-
-
-def render_snapshot_html(snapshot_json: Path, html: Path) -> Path:
-    """Render a snapshot JSON written by a drift replay as evidently's HTML report.
-
-    The page is self-contained (it opens offline). Returns ``html``. A file that is not an
-    evidently snapshot raises ``ValueError``.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from evidently.core.report import Snapshot
-
-        try:
-            snapshot = Snapshot.loads(snapshot_json.read_text(encoding="utf-8"))
-        except Exception as exc:  # pydantic, JSON and key errors alike: not a snapshot
-            raise ValueError(f"{snapshot_json}: not an evidently snapshot: {exc}") from None
-        html.parent.mkdir(parents=True, exist_ok=True)
-        snapshot.save_html(str(html))  # a pathlib.Path silently writes nothing (FACTS.md)
-    return html

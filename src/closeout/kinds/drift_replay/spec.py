@@ -1,12 +1,14 @@
-"""The YAML model of a ``drift_replay`` scenario (SPEC §4.1), and evidently's stattest table.
+"""The YAML model of a ``drift_replay`` scenario (SPEC §4.1, §12), and evidently's stattests.
 
 The recorded incident period (and an optional normal ``control`` period) is cut into windows
 of ``window``; each window is compared with the ``reference`` data column by column with
 evidently's own drift tests, so every score and drifted flag is exactly evidently's. The
-subject is ``monitor``: which columns, which test and threshold, the multiple-testing
-correction and when a window alerts. The engine (``run`` and the modules it uses) is imported
-only while a scenario runs; this module stays light so that ``closeout lint`` never loads
-pandas or evidently.
+subject is ``monitor``: either closeout's own description (which columns, which test and
+threshold, the multiple-testing correction and when a window alerts) or
+``{evidently: module:function}``, a function returning the evidently ``Report`` the team
+deploys, read at run time (``evidently_report``). The engine (``run`` and the modules it
+uses) is imported only while a scenario runs; this module stays light so that ``closeout
+lint`` never loads pandas or evidently.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from pydantic import (
     StringConstraints,
     Tag,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from closeout.callables import parse_ref
 from closeout.models import DurationMs, Model, ScenarioBase, Timestamp, suggest
 
 
@@ -68,6 +72,7 @@ STATTESTS: dict[str, StatTestInfo] = {
     "z": StatTestInfo(("cat",), True, False, 0.05),
 }
 DEFAULT_MIN_ROWS = 30
+_FOR = "consecutive alerting windows before the alert fires"
 
 
 def _stattest_name(value: object) -> str:
@@ -96,8 +101,13 @@ Threshold = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 class DuckDBQuery(Model):
     """Data from a DuckDB database file: the rows of ``query`` (SPEC §12)."""
 
-    duckdb: str = Field(min_length=1)  # the database file, relative to the project root
-    query: str = Field(min_length=1)
+    duckdb: str = Field(
+        min_length=1, description="the DuckDB database file, relative to the project root"
+    )
+    query: str = Field(
+        min_length=1,
+        description="the SQL query whose rows are the data, e.g. select * from events",
+    )
 
 
 def _source_form(value: Any) -> str:
@@ -121,15 +131,28 @@ def source_text(source: str | DuckDBQuery) -> str:
 class ColumnTest(Model):
     """A per-column override of the monitor's method and threshold."""
 
-    method: StatTestName | None = None
-    threshold: Threshold | None = None
+    method: StatTestName | None = Field(
+        default=None, description="evidently's stattest for this column, e.g. jensenshannon"
+    )
+    threshold: Threshold | None = Field(
+        default=None,
+        description="this column's threshold: p-values drift below it, distances at or above it",
+    )
 
 
 class AlertWhen(Model):
     """When a window alerts: enough drifted columns, or a large enough share of them."""
 
-    drifted_columns: int | None = Field(default=None, ge=1)
-    drift_share: float | None = Field(default=None, gt=0, le=1)
+    drifted_columns: int | None = Field(
+        default=None, ge=1, description="a window alerts when at least this many columns drift"
+    )
+    drift_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="a window alerts when at least this share of its columns drift "
+        "(evidently's drift_share)",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> AlertWhen:
@@ -145,13 +168,32 @@ class AlertWhen(Model):
 class DriftMonitor(Model):
     """The subject: what the monitor watches and when it alerts."""
 
-    columns: list[str] | None = Field(default=None, min_length=1)
-    method: StatTestName | None = None
-    threshold: Threshold | None = None
-    per_column: dict[str, ColumnTest] = Field(default_factory=dict)
-    correction: Literal["none", "bonferroni", "fdr"] = "none"
-    alert_when: AlertWhen = Field(default_factory=lambda: AlertWhen(drifted_columns=1))
-    for_: int = Field(default=1, ge=1, alias="for")
+    columns: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="the columns watched; default: every column reference and current share "
+        "except the timestamp",
+    )
+    method: StatTestName | None = Field(
+        default=None,
+        description="evidently's stattest for every column; default: evidently's choice per column",
+    )
+    threshold: Threshold | None = Field(
+        default=None,
+        description="p-values drift below it, distances at or above it; default: the method's own",
+    )
+    per_column: dict[str, ColumnTest] = Field(
+        default_factory=dict, description="a method or threshold for one column"
+    )
+    correction: Literal["none", "bonferroni", "fdr"] = Field(
+        default="none",
+        description="adjust a window's p-values across its columns before comparing them",
+    )
+    alert_when: AlertWhen = Field(
+        default_factory=lambda: AlertWhen(drifted_columns=1),
+        description="when a window alerts; default: one drifted column",
+    )
+    for_: int = Field(default=1, ge=1, alias="for", description=_FOR)
 
     def test_for(self, column: str) -> tuple[str | None, float | None]:
         """The method and threshold for ``column`` (None: evidently's choice / default)."""
@@ -162,15 +204,60 @@ class DriftMonitor(Model):
         return method, threshold
 
 
+class EvidentlyMonitor(Model):
+    """The subject as deployed: a function returning an evidently ``Report`` (SPEC §12).
+
+    Lint only checks the reference (no user code is imported); the function is called and
+    its Report's drift configuration read when the scenario runs.
+    """
+
+    evidently: str = Field(
+        min_length=1,
+        description="package.module:function (or path/file.py:function) returning the "
+        "evidently Report the team deploys; read at run time",
+    )
+    for_: int = Field(default=1, ge=1, alias="for", description=_FOR)
+
+    @field_validator("evidently")
+    @classmethod
+    def _reference(cls, value: str) -> str:
+        try:
+            parse_ref(value)
+        except ValueError as exc:
+            raise PydanticCustomError("callable", str(exc).replace("{", "{{")) from None
+        return value
+
+
+def _monitor_form(value: Any) -> str:
+    return "form:evidently" if isinstance(value, dict) and "evidently" in value else "form:own"
+
+
+# closeout's own description of the monitor, or the evidently Report the team deploys.
+Monitor = Annotated[
+    Annotated[DriftMonitor, Tag("form:own")] | Annotated[EvidentlyMonitor, Tag("form:evidently")],
+    Discriminator(_monitor_form),
+]
+
+
 class DriftExpect(Model):
-    fires_within: DurationMs | None = None
-    no_alert_before_onset: bool = True
-    control_quiet: bool | None = None  # default: true when a control period is given
-    lead_time_at_least: DurationMs | None = None
+    fires_within: DurationMs | None = Field(
+        default=None, description="the first firing after the onset comes at most this late"
+    )
+    no_alert_before_onset: bool = Field(
+        default=True, description="no firing at or before the onset (a false alarm)"
+    )
+    control_quiet: bool | None = Field(
+        default=None,
+        description="no firing in the control period; default: true when there is one",
+    )
+    lead_time_at_least: DurationMs | None = Field(
+        default=None,
+        description="the alert fires at least this long before the postmortem's detected_at",
+    )
 
 
 class DriftReplayBefore(Model):
-    monitor: DriftMonitor
+    monitor: Monitor = Field(description="the monitor in place during the incident")
 
 
 class DriftReplayScenario(ScenarioBase):
@@ -178,17 +265,39 @@ class DriftReplayScenario(ScenarioBase):
 
     subject_key = "monitor"
 
-    kind: Literal["drift_replay"]
-    reference: DataSource
-    current: DataSource
-    control: DataSource | None = None
-    timestamp: str = Field(min_length=1)
-    window: DurationMs
-    min_rows: int = Field(default=DEFAULT_MIN_ROWS, ge=1)
-    onset: Timestamp | None = None
-    monitor: DriftMonitor
-    expect: DriftExpect = Field(default_factory=DriftExpect)
-    before: DriftReplayBefore | None = None
+    kind: Literal["drift_replay"] = Field(
+        description="drift_replay: would the drift monitor have caught the incident, and when?"
+    )
+    reference: DataSource = Field(
+        description="what normal looks like: a CSV or Parquet file, a folder or glob of "
+        "Parquet files, or {duckdb: file, query: ...}"
+    )
+    current: DataSource = Field(description="the recorded incident period, cut into windows")
+    control: DataSource | None = Field(
+        default=None, description="a normal period that must not alert"
+    )
+    timestamp: str = Field(
+        min_length=1, description="the time column of current and control (ISO 8601)"
+    )
+    window: DurationMs = Field(description="the length of one window, e.g. 1h")
+    min_rows: int = Field(
+        default=DEFAULT_MIN_ROWS,
+        ge=1,
+        description="windows with fewer rows are skipped (and break a run of alerts)",
+    )
+    onset: Timestamp | None = Field(
+        default=None, description="when the drift began; default: the postmortem's started_at"
+    )
+    monitor: Monitor = Field(
+        description="the subject: closeout's description of the monitor, or "
+        "{evidently: module:function}"
+    )
+    expect: DriftExpect = Field(
+        default_factory=DriftExpect, description="what the replay must show"
+    )
+    before: DriftReplayBefore | None = Field(
+        default=None, description="the pre-fix state: the monitor before the fix"
+    )
 
     def control_quiet(self) -> bool:
         """Whether the control period must stay quiet (default: when there is one)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from tests.conftest import Write
 
+from closeout.errors import ScenarioError
 from closeout.loader import load_scenario
 from closeout.project import load_project
 from closeout.runner import run_loaded
@@ -45,9 +46,11 @@ def run_error(
     for old, new in changes.items():
         text = text.replace(old, new)
     project = load_project()
-    result = run_loaded(
-        load_scenario(project, write("scenarios/INC-1/bad.yaml", text)), project, artifacts=False
-    )
+    try:
+        loaded = load_scenario(project, write("scenarios/INC-1/bad.yaml", text))
+    except ScenarioError as exc:  # lint checks the files' headers: caught before any run
+        return str(exc)
+    result = run_loaded(loaded, project, artifacts=False)
     assert result.fixed.verdict == "error" and result.fixed.traceback is None
     return str(result.fixed.error)
 
@@ -59,13 +62,12 @@ def run_error(
         (
             incident(),
             "{columns: [x, w]}",
-            "fixtures/INC-1/reference.csv: monitored column 'w' is missing from this reference file",
+            "monitor.columns[1]: no column 'w' in fixtures/INC-1/reference.csv",
         ),
         (
             incident().replace("ts,x,z,region", "ts,x,zz,region"),
             "{columns: [x, z]}",
-            "fixtures/INC-1/incident.csv: monitored column 'z' is missing from this current file "
-            "(did you mean 'zz'?)",
+            "monitor.columns[1]: no column 'z' in fixtures/INC-1/incident.csv (did you mean 'zz'?)",
         ),
         (
             incident(x=""),
@@ -105,7 +107,8 @@ def run_error(
         (
             incident().replace("ts,x", "time,x"),
             "{columns: [x]}",
-            "fixtures/INC-1/incident.csv: no column 'ts'; columns are: time, x, z, region",
+            "timestamp: no column 'ts' in fixtures/INC-1/incident.csv; columns are: time, x, z, "
+            "region",
         ),
         (
             incident().replace("2025-07-01T00:03:00Z", "yesterday"),
