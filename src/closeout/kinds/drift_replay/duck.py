@@ -20,7 +20,13 @@ from closeout._time import format_duration_ms, from_ms, iso_z
 from closeout.errors import DataError
 from closeout.kind import RunContext
 from closeout.kinds.drift_replay.data import ColumnKind, cast
-from closeout.kinds.drift_replay.source import Source, located, memory_budget, mib
+from closeout.kinds.drift_replay.source import (
+    Source,
+    errors_located,
+    located,
+    memory_budget,
+    mib,
+)
 from closeout.kinds.drift_replay.spec import DuckDBQuery
 from closeout.kinds.drift_replay.windows import Window, plan
 from closeout.models import suggest
@@ -95,6 +101,17 @@ class DuckDBSource(Source):
         except duckdb.Error as exc:
             raise self._failed(exc) from None
 
+    def _fetch_rows(self, sql: str) -> list[Any]:
+        """Every row of ``sql``: DuckDB runs it here (a cast failing on some row fails now),
+        and its errors become located DataErrors too."""
+        import duckdb
+
+        try:
+            rows: list[Any] = self._run(sql).fetchall()
+        except duckdb.Error as exc:
+            raise self._failed(exc) from None
+        return rows
+
     def _failed(self, exc: Exception) -> DataError:
         message = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         return located(self._context, (self.role, "query"), f"DuckDB: {message}")
@@ -148,6 +165,10 @@ class DuckDBSource(Source):
         )
 
     def read_all(self, columns: list[str]) -> dict[str, Any]:
+        with errors_located(self._context, self.role):
+            return self._read_all(columns)
+
+    def _read_all(self, columns: list[str]) -> dict[str, Any]:
         table = self._fetch(
             f"select {self._select(columns)} from ({self._query}) as closeout_query",
             None,
@@ -160,6 +181,10 @@ class DuckDBSource(Source):
         return ", ".join(_quote(c) for c in columns) if columns else "1 as closeout_none"
 
     def windows(self, timestamp: str, window_ms: int) -> list[Window]:
+        with errors_located(self._context, self.role):
+            return self._windows(timestamp, window_ms)
+
+    def _windows(self, timestamp: str, window_ms: int) -> list[Window]:
         if timestamp not in self._types:
             raise DataError(
                 f"{self.display}: the query has no column '{timestamp}'"
@@ -167,10 +192,10 @@ class DuckDBSource(Source):
             )
         self._filter = self._time_expression(timestamp)
         epoch = self._filter if self._aware else f"CAST({self._filter} AS TIMESTAMP)"
-        (low, high, missing, rows) = self._run(
+        (low, high, missing, rows) = self._fetch_rows(
             f"select epoch_ms(min({epoch})), epoch_ms(max({epoch})), "
             f"count(*) - count({self._filter}), count(*) from ({self._query}) as closeout_query"
-        ).fetchall()[0]
+        )[0]
         if not rows:
             raise DataError(f"{self.display}: the query returns no rows")
         if missing:
@@ -200,6 +225,10 @@ class DuckDBSource(Source):
         )
 
     def read(self, columns: list[str], window: Window) -> tuple[int, dict[str, Any]]:
+        with errors_located(self._context, self.role):
+            return self._read(columns, window)
+
+    def _read(self, columns: list[str], window: Window) -> tuple[int, dict[str, Any]]:
         bounds = [from_ms(window.start), from_ms(window.end)]
         if not self._aware:
             bounds = [b.astimezone(dt.UTC).replace(tzinfo=None) for b in bounds]

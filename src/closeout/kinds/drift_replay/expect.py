@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from closeout._time import format_duration_ms, from_ms, iso_z
 from closeout.kinds.drift_replay.spec import DriftMonitor, DriftReplayScenario
 from closeout.kinds.drift_replay.verdict import Period, WindowResult, control_stats
+from closeout.kinds.drift_replay.window_text import window_text
 from closeout.models import Outcome
 
 
@@ -23,6 +24,7 @@ class Detection:
     detected: int
     firings: list[int]
     data_end: int
+    windows: list[WindowResult] = field(default_factory=list)  # the incident, judged
 
     @property
     def false_alarms(self) -> list[int]:
@@ -41,6 +43,24 @@ class Detection:
     def lead_time(self) -> int | None:
         return None if self.fired_at is None else self.detected - self.fired_at
 
+    def firing_at_onset(self) -> tuple[int, int, int | None] | None:
+        """When the alert already fires at the onset: when it fired, how many windows it
+        fired for before the onset, and when it stopped (None: to the end of the data)."""
+        fired: int | None = None
+        for result in self.windows:
+            if result.window.end > self.onset:
+                break
+            if result.fires:
+                fired = result.window.end
+            elif not result.firing:
+                fired = None  # that run of alerting windows ended before the onset
+        if fired is None:
+            return None
+        after = [r for r in self.windows if r.window.end > fired]
+        before = sum(1 for r in after if r.window.end <= self.onset)
+        stop = next((r.window.start for r in after if not r.firing), None)
+        return fired, before, stop
+
 
 def outcomes(
     scenario: DriftReplayScenario, detection: Detection, control: Period | None
@@ -56,7 +76,61 @@ def outcomes(
         found.append(_control_quiet(control))
     if expect.lead_time_at_least is not None:
         found.append(_lead_time(detection, expect.lead_time_at_least))
+    return _with_tables(found, detection, control)
+
+
+def _with_tables(
+    found: list[Outcome], detection: Detection, control: Period | None
+) -> list[Outcome]:
+    """The window table in the detail of the first failing incident expectation (and of a
+    failing control_quiet): a failed item shows it, not only the evidence JSON."""
+    failing = [i for i, o in enumerate(found) if o.outcome != "pass"]
+    incident = [i for i in failing if found[i].name != "control_quiet"]
+    if incident and detection.windows:
+        found[incident[0]] = _add_table(
+            found[incident[0]], "incident windows", _incident_table(detection)
+        )
+    quiet = [i for i in failing if found[i].name == "control_quiet"]
+    if quiet and control is not None:
+        focus = [i for i, w in enumerate(control.windows) if w.fires]
+        table = window_text(control.windows, focus, None)
+        found[quiet[0]] = _add_table(found[quiet[0]], f"{control.display} windows", table)
     return found
+
+
+def _incident_table(detection: Detection) -> str:
+    windows = detection.windows
+    focus = [i for i, w in enumerate(windows) if w.fires]
+    first_alert = next(
+        (i for i, w in enumerate(windows) if w.alerting and w.window.end > detection.onset), None
+    )
+    if first_alert is not None:
+        focus.append(first_alert)
+    return window_text(windows, focus, detection.onset)
+
+
+def _add_table(outcome: Outcome, title: str, table: str) -> Outcome:
+    detail = f"{outcome.detail}\n\n" if outcome.detail else ""
+    return outcome.model_copy(update={"detail": f"{detail}{title}:\n{table}"})
+
+
+def _not_fired(detection: Detection) -> tuple[str, str]:
+    """What happened when the alert did not fire after the onset: (observed, detail)."""
+    ongoing = detection.firing_at_onset()
+    end = f"replayed until {_at(detection.data_end)}"
+    if ongoing is None:
+        return "never fired after the onset", end
+    fired, before, stop = ongoing
+    count = f"{before} window{'s' if before != 1 else ''} before the onset"
+    observed = f"already alerting since {_at(fired)}, {count}"
+    if stop is None:
+        return observed, (
+            f"the alert fired before the onset and kept firing to the end of the data "
+            f"({_at(detection.data_end)}): it never fired anew after the onset"
+        )
+    return observed, (
+        f"the alert fired before the onset and stopped at {_at(stop)}; it never fired again ({end})"
+    )
 
 
 def _fires_within(detection: Detection, bound: int) -> Outcome:
@@ -71,19 +145,17 @@ def _fires_within(detection: Detection, bound: int) -> Outcome:
             detail=f"first firing after the onset at {_at(delay + detection.onset)}",
         )
     if detection.data_end < detection.onset + bound:
+        ongoing = detection.firing_at_onset() is not None
         return Outcome(
             name="fires_within",
             outcome="inconclusive",
-            observed="not fired when the recording ends",
+            observed=_not_fired(detection)[0] if ongoing else "not fired when the recording ends",
             target=target,
             detail=f"the replayed period ends at {_at(detection.data_end)}, before the bound",
         )
+    observed, detail = _not_fired(detection)
     return Outcome(
-        name="fires_within",
-        outcome="fail",
-        observed="never fired after the onset",
-        target=target,
-        detail=f"replayed until {_at(detection.data_end)}",
+        name="fires_within", outcome="fail", observed=observed, target=target, detail=detail
     )
 
 
@@ -136,11 +208,9 @@ def _lead_time(detection: Detection, wanted: int) -> Outcome:
             target=target,
             detail=f"the replayed period ends at {_at(detection.data_end)}",
         )
+    observed, detail = _not_fired(detection)
     return Outcome(
-        name="lead_time_at_least",
-        outcome="fail",
-        observed="never fired after the onset",
-        target=target,
+        name="lead_time_at_least", outcome="fail", observed=observed, target=target, detail=detail
     )
 
 

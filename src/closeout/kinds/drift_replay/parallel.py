@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ from closeout.kinds.drift_replay.windows import Window
 PARALLEL_MIN_VALUES = 1_000_000
 # Runs of windows per worker: smaller runs balance uneven windows, larger ones re-read less.
 _RUNS_PER_WORKER = 4
+
+Tick = Callable[[int], None]
+"""``tick(done)``: how many of a period's windows are scored so far."""
 
 
 @dataclass
@@ -82,12 +86,17 @@ def score_windows(
     scorers: dict[str, ColumnScorer],
     min_rows: int,
     workers: int,
+    tick: Tick | None = None,
 ) -> Scored:
-    """Read and score every window, with ``workers`` processes; results in window order."""
+    """Read and score every window, with ``workers`` processes; results in window order.
+
+    ``tick(done)`` is called as windows are scored: after each one here, after each run of
+    windows a worker returns.
+    """
     global _JOB
     job = _Job(source, windows, scorers, min_rows)
     if workers <= 1:
-        return _score_run(job, 0, len(windows))
+        return _score_run(job, 0, len(windows), tick)
     runs = _split(len(windows), workers * _RUNS_PER_WORKER)
     source.release()  # no open file or database handle crosses the fork
     _JOB = job
@@ -97,7 +106,11 @@ def score_windows(
             # workers use no thread of the parent (they reopen their own readers).
             warnings.simplefilter("ignore", DeprecationWarning)
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                parts = pool.map(_work, runs, chunksize=1)
+                parts = []
+                for part in pool.imap(_work, runs, chunksize=1):
+                    parts.append(part)
+                    if tick is not None:
+                        tick(sum(len(p.results) for p in parts))
     finally:
         _JOB = None
     merged = Scored([])
@@ -128,28 +141,40 @@ def _work(run: tuple[int, int]) -> Scored:
     return scored
 
 
-def _score_run(job: _Job, first: int, stop: int) -> Scored:
-    import pandas as pd
-
+def _score_run(job: _Job, first: int, stop: int, tick: Tick | None = None) -> Scored:
     columns = list(job.scorers)
     scored = Scored([])
-    for window in job.windows[first:stop]:
+    for done, window in enumerate(job.windows[first:stop], start=1):
         count, values = job.source.read(columns, window)
         window = window.with_count(count)
-        scored.present.update(n for n in columns if bool(pd.notna(values[n]).any()))
-        scored.results.append(_score(window, values, job.scorers, job.min_rows))
+        counts = {name: _values_in(values[name]) for name in columns}
+        scored.present.update(name for name, n in counts.items() if n)
+        scored.results.append(_score(window, values, counts, job.scorers, job.min_rows))
+        if tick is not None:
+            tick(done)
     return scored
 
 
-def _score(
-    window: Window, values: dict[str, Any], scorers: dict[str, ColumnScorer], min_rows: int
-) -> WindowResult:
+def _values_in(column: Any) -> int:
+    """How many cells of a window's column hold a value (not NaN, None or NaT)."""
+    import numpy as np
     import pandas as pd
 
+    if isinstance(column, np.ndarray) and column.dtype.kind == "f":
+        return len(column) - int(np.count_nonzero(np.isnan(column)))
+    return int(pd.notna(column).sum())
+
+
+def _score(
+    window: Window,
+    values: dict[str, Any],
+    counts: dict[str, int],
+    scorers: dict[str, ColumnScorer],
+    min_rows: int,
+) -> WindowResult:
     # min_rows counts values, not rows: a column that is NaN in most of the window's rows
     # would otherwise be scored on a handful of numbers (B10). A column with too few values
     # is left unscored in this window; with no column left the window is skipped.
-    counts = {name: int(pd.notna(values[name]).sum()) for name in scorers}
     if window.count < min_rows or all(n < min_rows for n in counts.values()):
         return WindowResult(window, skipped=True)
     result = WindowResult(window, skipped=False)

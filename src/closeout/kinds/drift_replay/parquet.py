@@ -10,7 +10,8 @@ keys as constant columns (any ``key=value`` folder on the file's path, as pyarro
 
 Every file must agree on the columns the replay reads: a column missing from one partition,
 or holding text where the others hold numbers, or a timestamp column of another type, is a
-``DataError`` naming that file and the one it disagrees with.
+``DataError`` naming that file and the one it disagrees with, located at the scenario line
+of the source (``replay.yaml:4: current: <file>: ...``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from closeout.kinds.drift_replay.arrow import (
     statistics_range,
 )
 from closeout.kinds.drift_replay.data import KIND_WORDS, ColumnKind, cast
-from closeout.kinds.drift_replay.source import Source, memory_budget, mib
+from closeout.kinds.drift_replay.source import Source, errors_located, memory_budget, mib
 from closeout.kinds.drift_replay.windows import Window, plan
 from closeout.models import suggest
 
@@ -76,10 +77,12 @@ class ParquetSource(Source):
     ) -> None:
         self.role = role
         self.display = relative
+        self._context = context
         self._files = files
         self._shown = [context.project.display(f) for f in files]
         self._partitions = [hive_partitions(f, base) for f in files]
-        self._schemas = [self._schema(i) for i in range(len(files))]
+        with errors_located(context, role):
+            self._schemas = [self._schema(i) for i in range(len(files))]
         self._pid = os.getpid()
         self._handles: dict[int, Any] = {}
         self._groups: list[Group] = []
@@ -122,36 +125,56 @@ class ParquetSource(Source):
 
     def kind(self, column: str) -> ColumnKind | None:
         if column not in self._checked:
-            self._agree(column)
+            with errors_located(self._context, self.role):
+                self._agree(column)
             self._checked.add(column)
-        return arrow_kind(self._type(0, column))
+        return arrow_kind(self._type(self._typed(column), column))
+
+    def _typed(self, column: str) -> int:
+        """The first file where ``column`` has a type of its own: pandas writes a column
+        that is empty in one partition with Arrow's ``null`` type, which fits any kind."""
+        import pyarrow as pa
+
+        for index in range(len(self._files)):
+            found = self._type(index, column)
+            if found is not None and not pa.types.is_null(found):
+                return index
+        return 0
 
     def _agree(self, column: str) -> None:
-        """Every file holds ``column``, of the same kind as the first file's."""
+        """Every file holds ``column``, of the same kind as the first typed file's."""
+        import pyarrow as pa
 
         def word(data_type: Any) -> str:
             kind = arrow_kind(data_type)
             return KIND_WORDS[kind] if kind is not None else "dates or durations"
 
-        first = self._type(0, column)
-        for index in range(1, len(self._files)):
+        typed = self._typed(column)
+        first = self._type(typed, column)
+        for index in range(len(self._files)):
             found = self._type(index, column)
+            if found is not None and pa.types.is_null(found):
+                continue  # no value in this file: nothing to disagree with
             if found is None:
                 raise DataError(
                     f"{self._shown[index]}: no column '{column}'"
-                    f"{suggest(column, self._fields(index))} (it is in {self._shown[0]}): the "
-                    f"files of {self.role} '{self.display}' have different schemas"
+                    f"{suggest(column, self._fields(index))} (it is in {self._shown[typed]}): "
+                    f"the files of {self.role} '{self.display}' have different schemas"
                 )
             if word(found) != word(first):
                 raise DataError(
                     f"{self._shown[index]}: column '{column}' is {word(found)} ({found}) here "
-                    f"but {word(first)} ({first}) in {self._shown[0]}: the files of "
+                    f"but {word(first)} ({first}) in {self._shown[typed]}: the files of "
                     f"{self.role} '{self.display}' have different schemas"
                 )
 
     # ------------------------------------------------------------------ time index
 
     def windows(self, timestamp: str, window_ms: int) -> list[Window]:
+        with errors_located(self._context, self.role):
+            return self._windows(timestamp, window_ms)
+
+    def _windows(self, timestamp: str, window_ms: int) -> list[Window]:
         self._timestamp = timestamp
         for index in range(len(self._files)):
             self._check_timestamp(index, timestamp)
@@ -233,6 +256,10 @@ class ParquetSource(Source):
         return (per_row + _NUMBER_BYTES) * _READ_OVERHEAD
 
     def read_all(self, columns: list[str]) -> dict[str, Any]:
+        with errors_located(self._context, self.role):
+            return self._read_all(columns)
+
+    def _read_all(self, columns: list[str]) -> dict[str, Any]:
         import numpy as np
         import pandas as pd
 
@@ -257,6 +284,9 @@ class ParquetSource(Source):
 
         if name in table.column_names:
             column = table.column(name)
+            if pa.types.is_null(column.type):  # empty in this file (see _typed)
+                dtype = float if self.kind(name) == "num" else object
+                return np.full(table.num_rows, np.nan, dtype=dtype)
             plain = pa.types.is_floating(column.type) or (
                 pa.types.is_integer(column.type) and not column.null_count
             )
@@ -271,6 +301,10 @@ class ParquetSource(Source):
         return np.full(table.num_rows, value, dtype=object)
 
     def read(self, columns: list[str], window: Window) -> tuple[int, dict[str, Any]]:
+        with errors_located(self._context, self.role):
+            return self._read(columns, window)
+
+    def _read(self, columns: list[str], window: Window) -> tuple[int, dict[str, Any]]:
         import numpy as np
 
         meeting = [g for g in self._groups if g.low < window.end and g.high >= window.start]

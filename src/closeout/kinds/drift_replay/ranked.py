@@ -5,7 +5,8 @@ two cleaned samples (p-value and drifted flag), or None when the case is one it 
 evidently itself (tiny samples where scipy switches to an exact method the shortcut does not
 reproduce). The work per window is O(k log n) for k distinct window values instead of
 sorting reference and window together: the window's distinct values are located in the
-sorted reference with ``searchsorted``, and the statistic is assembled from counts.
+sorted reference with ``searchsorted``, and the statistic is assembled from counts. ``ks``
+locates only the few window values that may hold its statistic (``blocks``).
 
 Every quantity a p-value depends on is computed from the same integers, with the same
 floating-point operations in the same order, as scipy (or evidently's own code) computes it,
@@ -19,6 +20,7 @@ import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from closeout.kinds.drift_replay.blocks import ks_statistic
 from closeout.kinds.drift_replay.reference import Sample
 
 if TYPE_CHECKING:
@@ -52,20 +54,10 @@ def positions(reference: Sample, window: Sample) -> tuple[np.ndarray, np.ndarray
 
 def ks(reference: Sample, window: Sample, threshold: float) -> Result | None:
     """evidently's ``ks``: ``scipy.stats.ks_2samp`` p-value, drift at ``p <= threshold``."""
-    import numpy as np
-
-    n, m = reference.n, window.n
-    below, equal = positions(reference, window)
-    ends = window.distinct.ends
-    before = np.concatenate(([0], ends[:-1]))
     # F - G is largest just below a window value (its last reference value there) and
-    # smallest at a window value; these are values of scipy's cdf1 - cdf2, computed the
-    # same way (count / n - count / m).
-    differences = np.concatenate((below / n - before / m, (below + equal) / n - ends / m))
-    low = np.clip(-differences.min(), 0, 1)
-    high = differences.max()
-    statistic = low if low > high else high
-    p_value = ks_pvalue(statistic, n, m, threshold)
+    # smallest at a window value; blocks.ks_statistic finds both the way scipy computes them
+    statistic = ks_statistic(reference, window)
+    p_value = ks_pvalue(statistic, reference.n, window.n, threshold)
     return p_value, p_value <= threshold
 
 

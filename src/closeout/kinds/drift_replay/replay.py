@@ -17,12 +17,13 @@ from closeout.kind import RunContext
 from closeout.kinds.drift_replay.columns import check_column, monitored_columns, no_values
 from closeout.kinds.drift_replay.data import ColumnKind
 from closeout.kinds.drift_replay.expect import Detection
-from closeout.kinds.drift_replay.parallel import score_windows, worker_count
+from closeout.kinds.drift_replay.parallel import Tick, score_windows, worker_count
 from closeout.kinds.drift_replay.scoring import ColumnScorer
 from closeout.kinds.drift_replay.source import Source
 from closeout.kinds.drift_replay.sources import open_source
 from closeout.kinds.drift_replay.spec import DriftMonitor, DriftReplayScenario
 from closeout.kinds.drift_replay.verdict import Period, judge_windows
+from closeout.kinds.drift_replay.windows import Window
 from closeout.models import suggest
 
 ROLES = ("reference", "current", "control")
@@ -69,17 +70,28 @@ def replay_scenario(
         # no open file or database (and none of its threads) crosses a fork into workers;
         # each source reopens what it needs in the process that reads
         source.release()
-    incident = replay_period(current, scenario, monitor, scorers, workers)
     control = sources.get("control")
-    control_period = (
-        replay_period(control, scenario, monitor, scorers, workers) if control else None
-    )
+    periods = [current] if control is None else [current, control]
+    plans = [source.windows(scenario.timestamp, scenario.window) for source in periods]
+    total = sum(len(plan) for plan in plans)
+    done = 0
+    judged = []
+    for source, plan in zip(periods, plans, strict=True):
+
+        def tick(count: int, before: int = done) -> None:
+            context.progress(before + count, total, "windows")
+
+        judged.append(replay_period(source, plan, scenario, monitor, scorers, workers, tick))
+        done += len(plan)
+    incident = judged[0]
+    control_period = judged[1] if control is not None else None
     onset = to_ms(scenario.onset or context.postmortem.started_at)
     detection = Detection(
         onset=onset,
         detected=to_ms(context.postmortem.detected_at),
         firings=incident.firings,
         data_end=incident.windows[-1].window.end,
+        windows=incident.windows,
     )
     _check_onset(detection, current)
     return Replay(
@@ -122,15 +134,16 @@ def _scorers(
 
 def replay_period(
     source: Source,
+    windows: list[Window],
     scenario: DriftReplayScenario,
     monitor: DriftMonitor,
     scorers: dict[str, ColumnScorer],
     workers: int | None,
+    tick: Tick | None = None,
 ) -> Period:
-    """Cut one source into windows, score and judge each one."""
-    windows = source.windows(scenario.timestamp, scenario.window)
+    """Score and judge each of a source's windows (``tick(done)`` as they are scored)."""
     count = worker_count(workers, source, windows, len(scorers))
-    scored = score_windows(source, windows, scorers, scenario.min_rows, count)
+    scored = score_windows(source, windows, scorers, scenario.min_rows, count, tick)
     results = scored.results
     if source.streamed:
         for name in scorers:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from closeout.errors import DataError
-from closeout.kinds.drift_replay import binned, ecdf, ranked
+from closeout.kinds.drift_replay import binned, blocks, ecdf, ranked
 from closeout.kinds.drift_replay.data import KIND_WORDS, ColumnKind
 from closeout.kinds.drift_replay.reference import Sample, clean
 from closeout.kinds.drift_replay.spec import STATTESTS
@@ -143,6 +143,8 @@ class ColumnScorer:
             _ = reference.distinct
             if self.method in ("wasserstein", None):
                 ecdf.reference_norm(reference)
+            if self.method in ("ks", None):
+                blocks.cuts(reference)
             if self.method == "t_test":
                 ranked.reference_moments(reference)
             if self.method in ("mannw", "cramer_von_mises"):
@@ -207,7 +209,11 @@ class ColumnScorer:
         answer (evidently 0.7 compares the count with 2 and 5 only; tests/unit/kinds/
         drift_replay/test_scoring.py checks that up to 100,000).
         """
-        distinct = min(self.reference.union_count(window), MANY_DISTINCT)
+        # the union has at least the reference's distinct values: past MANY_DISTINCT of
+        # those, no window changes the answer (and none is searched in the reference)
+        distinct = MANY_DISTINCT
+        if self.reference.nunique < MANY_DISTINCT:
+            distinct = min(self.reference.union_count(window), MANY_DISTINCT)
         if distinct not in self._choices:
             self._choices[distinct] = _ask_evidently(self.kind, self.reference.n, distinct)
         return self._choices[distinct]

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from closeout import _yaml
@@ -70,6 +72,19 @@ def located(context: RunContext, where: tuple[str | int, ...], message: str) -> 
     field = ".".join(str(p) for p in where)
     prefix = f"{display}:{line}" if line else display
     return DataError(f"{prefix}: {field}: {message}")
+
+
+@contextmanager
+def errors_located(context: RunContext, role: str) -> Iterator[None]:
+    """DataErrors raised inside located at the scenario line of ``role`` (``current: ...``),
+    unless they already name a scenario line (e.g. ``current.query``)."""
+    try:
+        yield
+    except DataError as exc:
+        message = str(exc)
+        if message.startswith(f"{context.scenario_display}:"):
+            raise
+        raise located(context, (role,), message) from None
 
 
 class Source(ABC):

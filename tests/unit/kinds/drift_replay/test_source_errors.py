@@ -34,6 +34,10 @@ def paths(project_dir: Path) -> dict[str, str]:
     return write_sources(project_dir, incident_frame())
 
 
+# a streamed source's problem is located at the scenario line naming that source
+AT_CURRENT = "scenarios/INC-1/replay.yaml:4: current: "
+
+
 def error_of(project_dir: Path, text: str) -> str:
     result = run(project_dir, text)
     assert result.fixed.verdict == "error", result.fixed.metrics
@@ -86,7 +90,9 @@ def test_a_duckdb_file_removed_before_the_run(project_dir: Path, paths: dict[str
 def test_partitions_with_different_schemas(project_dir: Path, paths: dict[str, str]) -> None:
     broken = rewrite_partition(project_dir, 1, {"x": "high"})
     error = error_of(project_dir, scenario(paths["folder"]))
-    assert error.startswith(f"{broken}: column 'x' is categorical (string) here but numeric")
+    assert error.startswith(
+        f"{AT_CURRENT}{broken}: column 'x' is categorical (string) here but numeric"
+    ), error
     assert (
         "part=0/data-0.parquet: the files of current 'fixtures/INC-1/parts' have different "
         "schemas" in error
@@ -97,6 +103,7 @@ def test_a_column_missing_from_one_partition(project_dir: Path, paths: dict[str,
     path = project_dir / FOLDER / "parts" / "part=2" / "data-0.parquet"
     pd.read_parquet(path).drop(columns=["region"]).to_parquet(path, index=False)
     error = error_of(project_dir, scenario(paths["glob"]))
+    assert error.startswith(AT_CURRENT), error
     assert "part=2/data-0.parquet: no column 'region'" in error and "different schemas" in error
 
 
@@ -105,7 +112,7 @@ def test_a_timestamp_of_the_wrong_type_in_one_partition(
 ) -> None:
     broken = rewrite_partition(project_dir, 2, {"ts": 1751328000})
     error = error_of(project_dir, scenario(paths["folder"]))
-    assert error.startswith(f"{broken}: column 'ts' holds numbers, not timestamps")
+    assert error.startswith(f"{AT_CURRENT}{broken}: column 'ts' holds numbers, not timestamps")
     assert "it holds timestamp[" in error
 
 
@@ -118,6 +125,7 @@ def test_an_unparsable_text_timestamp_in_one_partition_names_file_and_row(
     frame.loc[frame.index[3], "ts"] = "yesterday"
     frame.to_parquet(path, index=False)
     error = error_of(project_dir, scenario(paths["folder"]))
+    assert error.startswith(AT_CURRENT), error
     assert (
         "part=1/data-0.parquet (row group 0) row 3: column 'ts': cannot parse 'yesterday'" in error
     )
@@ -188,6 +196,7 @@ def test_a_window_larger_than_memory_suggests_a_smaller_window(
     monkeypatch.setattr(parquet, "memory_budget", lambda: 1000)
     monkeypatch.setattr(duck, "memory_budget", lambda: 1000)
     error = error_of(project_dir, scenario(paths[name], reference=reference))
+    assert error.startswith(AT_CURRENT), error
     assert re.search(r"the window 2025-07-01T0\d:00:00Z - 2025-07-01T0\d:00:00Z needs ", error)
     assert "use a smaller window (window: 15m)" in error
 
