@@ -17,6 +17,7 @@ from closeout.reports.facts import CATEGORIES, SEVERITIES, IncidentFact
 from closeout.reports.html import asset, page, table
 from closeout.reports.metrics import MEASURES, incident_durations
 from closeout.reports.postmortem_actions import STATE_TONES
+from closeout.reports.search import PAGE_SCRIPTS
 from closeout.reports.write import BIDI_CONTROLS
 
 STATE_ORDER = ("regressed", "failing", "stale", "open", "verified", "closed", "waived", "not_doing")
@@ -39,11 +40,14 @@ def _row(index: int, fact: IncidentFact) -> str:
     states = [s for s in STATE_ORDER if s in counts]
     overdue = sum(a.overdue for a in fact.actions)
     durations = incident_durations(fact)
-    chips = " ".join(_chip(f"{s.replace('_', ' ')} {counts[s]}", STATE_TONES[s]) for s in states)
+    chips = " ".join(
+        _chip(f"{s.replace('_', ' ')} {counts[s]}", f"{STATE_TONES[s]} state-{s}") for s in states
+    )
     if overdue:
         chips += " " + _chip(f"overdue {overdue}", "alert")
     link = f"{quote(fact.id)}/index.html"
     tags = f'<div class="sub">{escape(" · ".join(fact.tags))}</div>' if fact.tags else ""
+    tickets = _tickets(fact)
     return (
         f'<tr data-i="{index}" data-severity="{escape(fact.severity)}" '
         f'data-categories="{escape(" ".join(fact.categories))}" '
@@ -56,8 +60,20 @@ def _row(index: int, fact: IncidentFact) -> str:
         f'<td class="num">{duration(durations["time_to_detect"])}</td>'
         f'<td class="num">{duration(durations["time_to_resolve"])}</td>'
         f"<td>{' '.join(_chip(c, 'info') for c in fact.categories)}</td>"
-        f"<td>{chips}</td></tr>"
+        f"<td>{chips}{tickets}</td></tr>"
     )
+
+
+def _tickets(fact: IncidentFact) -> str:
+    """The actions' tickets, as links where ``ticket_url`` makes them one."""
+    shown = []
+    for action in fact.actions:
+        if not action.ticket:
+            continue
+        text = escape(action.ticket)
+        url = action.ticket_url
+        shown.append(f'<a href="{escape(url)}">{text}</a>' if url else text)
+    return f'<div class="sub tickets">tickets: {", ".join(shown)}</div>' if shown else ""
 
 
 def _options(name: str, label: str, values: Sequence[str]) -> str:
@@ -117,7 +133,8 @@ def _tiles(metrics: dict[str, Any]) -> str:
     tiles = [
         (str(overall["incidents"]), "incidents"),
         (str(counts["open"]), f"open actions ({counts['overdue']} overdue)"),
-        (str(counts["closed"]), f"closed actions ({counts['waived']} waived)"),
+        (str(counts["closed"]), "closed actions"),
+        (str(counts["waived"] + counts["not_doing"]), "waived or not doing"),
         (percent(overall["closure_rate"]), "closure rate"),
         (
             rate(overall["recurrence_rate"]),
@@ -216,4 +233,5 @@ def render(
         f"Rendered by closeout {version} at {when(as_of)}. A static page: search and filters "
         "run in the page, offline."
     )
-    return page("Incident archive", body, nav=nav, footer=footer, script=asset("archive.js"))
+    script = "\n".join(asset(name) for name in PAGE_SCRIPTS)
+    return page("Incident archive", body, nav=nav, footer=footer, script=script)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from html import escape
 from typing import Any
 
 from closeout._format import duration
+from closeout.kinds._toolkit.svg import ticks_for, time_ticks
 from closeout.models import Postmortem
 
 FONT = 'font-family="system-ui, sans-serif" font-size="11"'
@@ -47,12 +48,20 @@ MEASURE_COLORS = {
     "time_to_resolve": "#1f77b4",
     "time_to_close": "#2ca02c",
 }
-ACTION_PARTS = (
-    ("closed", "#2ca02c"),
-    ("open", "#1f77b4"),
-    ("overdue", "#d62728"),
-    ("waived", "#9d9d9d"),
-    ("not_doing", "#d4d4d4"),
+# One colour per action state (SPEC §5), worst first, as the archive orders its chips.
+STATE_COLORS = {
+    "regressed": "#a11a1a",
+    "failing": "#ff7f0e",
+    "stale": "#e7ba52",
+    "open": "#1f77b4",
+    "verified": "#98df8a",
+    "closed": "#2ca02c",
+    "waived": "#9d9d9d",
+    "not_doing": "#d4d4d4",
+}
+# Round lengths an axis of durations ends at (seconds): minutes to years.
+ROUND_DURATIONS = tuple(m * 60 for m in (1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720)) + tuple(
+    d * 86400 for d in (1, 2, 3, 7, 14, 30, 60, 90, 180, 365, 730, 1825, 3650)
 )
 
 
@@ -157,15 +166,15 @@ def _timeline_marks(pm: Postmortem, x: Callable[[float], float], lanes: list[int
 
 
 def _time_axis(t0: float, t1: float, x: Callable[[float], float], y: float) -> list[str]:
-    long_span = t1 - t0 > 86400
-    body = []
-    for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
-        moment = datetime.fromtimestamp(t0 + fraction * (t1 - t0), UTC)
-        label = moment.strftime("%m-%d %H:%M" if long_span else "%H:%M")
-        anchor = "start" if fraction == 0 else "end" if fraction == 1 else "middle"
+    """Ticks on calendar boundaries (``20:00, 20:15``; the date at midnight), in UTC."""
+    left, right = x(t0), x(t1)
+    body = [_text(right, y - 14, "UTC", "end", ' fill="#777"')]
+    for moment, label in time_ticks(t0, t1, ticks_for(right - left, 100)):
+        at = x(moment)
         body.append(
-            _text(x(moment.timestamp()), y, label + (" UTC" if fraction == 1 else ""), anchor)
+            f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{y - 26}" y2="{y - 20}" stroke="#999"/>'
         )
+        body.append(_text(at, y, label, "middle"))
     return body
 
 
@@ -173,20 +182,30 @@ def _time_axis(t0: float, t1: float, x: Callable[[float], float], y: float) -> l
 
 
 def spread_chart(groups: dict[str, dict[str, Any]], title: str, width: int = 960) -> str:
-    """Per group (rows) and measure (panels): p90 as a light bar, median as a dark one."""
+    """Per group (rows) and measure (panels): p90 as a light bar, median as a dark one, every
+    bar on one scale (a round duration at or above the longest p90), so bars compare across
+    measures and groups, and one incident does not fill every panel."""
     label_width, row, top = 120, 32, 64
     measures = list(MEASURE_LABELS)
     panel = (width - label_width - 10) / len(measures)
     height = top + row * max(len(groups), 1) + 10
+    longest = max(
+        (g[m]["p90_s"] or 0 for g in groups.values() for m in measures if g[m]["n"]), default=0
+    )
+    end = round_duration(longest)
     body = [_text(8, 18, title, extra=' font-size="13" font-weight="bold"')]
-    body.append(_text(8, 36, "dark bar: median · light bar: p90 (labels: median / p90)"))
+    body.append(
+        _text(
+            8,
+            36,
+            "dark bar: median · light bar: p90 (labels: median / p90) · "
+            f"every panel spans 0 to {duration(end)}",
+        )
+    )
     for column, measure in enumerate(measures):
         left = label_width + column * panel
         body.append(_text(left, top - 4, MEASURE_LABELS[measure], extra=' font-weight="bold"'))
-        highest = max(
-            (g[measure]["p90_s"] or 0 for g in groups.values() if g[measure]["n"]), default=0
-        )
-        scale = _scale(0, highest or 1, left, left + panel - 14)
+        scale = _scale(0, end, left, left + panel - 14)
         for index, group in enumerate(groups.values()):
             body += _spread_cell(
                 group[measure], scale, left, top + index * row, MEASURE_COLORS[measure]
@@ -194,6 +213,11 @@ def spread_chart(groups: dict[str, dict[str, Any]], title: str, width: int = 960
     for index, (name, group) in enumerate(groups.items()):
         body.append(_text(8, top + index * row + 20, f"{name} (n={group['incidents']})"))
     return _svg(width, height, title, body)
+
+
+def round_duration(seconds: float) -> float:
+    """The shortest round duration (1m, 2m, 5m ... 1d, 2d, 7d ... years) at or above ``seconds``."""
+    return float(next((r for r in ROUND_DURATIONS if r >= seconds), max(seconds, 1.0)))
 
 
 def _spread_cell(
@@ -214,40 +238,39 @@ def _spread_cell(
 
 
 def actions_chart(groups: dict[str, dict[str, Any]], title: str, width: int = 960) -> str:
-    """A stacked bar of action states per group, with closure and recurrence rates."""
-    label_width, row, top, right = 120, 26, 50, 250
+    """A stacked bar of action states per group (one colour per state), with the overdue
+    count, closure and recurrence rates; bars share one scale (the largest group)."""
+    label_width, row, top, right = 120, 26, 64, 270
     height = top + row * max(len(groups), 1) + 10
     most = max((g["actions"]["total"] for g in groups.values()), default=0) or 1
     x = _scale(0, most, label_width, width - right)
     body = [_text(8, 18, title, extra=' font-size="13" font-weight="bold"')]
-    for index, (part, color) in enumerate(ACTION_PARTS):
-        left = label_width + index * 110
-        body.append(f'<rect x="{left}" y="28" width="10" height="10" fill="{color}"/>')
-        body.append(_text(left + 14, 37, part.replace("_", " ")))
+    for index, (state, color) in enumerate(STATE_COLORS.items()):
+        left = 8 + index * 112
+        body.append(
+            f'<rect class="state-{state}" x="{left}" y="30" width="10" height="10" fill="{color}"/>'
+        )
+        body.append(_text(left + 14, 39, state.replace("_", " ")))
     for index, (name, group) in enumerate(groups.items()):
         y = top + index * row
         counts = group["actions"]
-        parts = {
-            "closed": counts["closed"],
-            "open": counts["open"] - min(counts["overdue"], counts["open"]),
-            "overdue": min(counts["overdue"], counts["open"]),
-            "waived": counts["waived"],
-            "not_doing": counts["not_doing"],
-        }
+        by_state = counts.get("by_state") or {}
         body.append(_text(8, y + 14, f"{name} ({counts['total']})"))
         start = 0
-        for part, color in ACTION_PARTS:
-            value = parts[part]
+        for state, color in STATE_COLORS.items():
+            value = by_state.get(state, 0)
             if value:
                 begin, span = x(start), x(start + value) - x(start)
                 body.append(
-                    f'<rect x="{begin:.1f}" y="{y + 3}" width="{span:.1f}" height="14" '
-                    f'fill="{color}"><title>{escape(part)}: {value}</title></rect>'
+                    f'<rect class="state-{state}" x="{begin:.1f}" y="{y + 3}" '
+                    f'width="{span:.1f}" height="14" fill="{color}">'
+                    f"<title>{escape(state.replace('_', ' '))}: {value}</title></rect>"
                 )
             start += value
         closure, recurrence = group["closure_rate"], group["recurrence_rate"]
         summary = (
-            f"closure {'-' if closure is None else f'{closure:.0%}'} · recurrence "
+            f"{counts['overdue']} overdue · closure "
+            f"{'-' if closure is None else f'{closure:.0%}'} · recurrence "
             f"{'-' if recurrence is None else f'{recurrence:.2f}'}"
         )
         body.append(_text(width - right + 10, y + 14, summary))

@@ -16,6 +16,8 @@ from closeout.lifecycle import Archive
 from closeout.models import Postmortem
 from closeout.project import Project
 from closeout.reports.facts import CATEGORIES, ActionFact, IncidentFact
+from closeout.reports.figures import artifacts
+from closeout.signing import SigCheck
 from closeout.state import ActionStatus
 from closeout.store import RecordSummary
 
@@ -28,6 +30,7 @@ class Collected:
     records: list[RecordSummary]
     statuses: list[ActionStatus]
     scenario_paths: dict[str, str] = field(default_factory=dict)  # scenario name -> file
+    tickets: dict[str, str] = field(default_factory=dict)  # ticket -> URL (ticket_url)
 
 
 @dataclass
@@ -59,6 +62,10 @@ class IncidentView:
     actions: list[ActionView]
     records: list[RecordSummary]
     as_of: datetime
+    signatures: dict[str, SigCheck] = field(default_factory=dict)  # file -> its signature
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # file, why it counts not
+    tickets: dict[str, str] = field(default_factory=dict)  # ticket -> URL (ticket_url)
+    html_views: frozenset[str] = frozenset()  # snapshots' HTML (``report --evidently``)
 
 
 class Reader:
@@ -77,7 +84,8 @@ class Reader:
         scenarios = archive.scenarios(incident)
         statuses = archive.derive(incident, postmortem, scenarios, records)
         paths = {info.name: info.path for info in scenarios}
-        return Collected(postmortem, records, statuses, paths)
+        tickets = ticket_links(self.project, postmortem)
+        return Collected(postmortem, records, statuses, paths, tickets)
 
     def view(self, collected: Collected) -> IncidentView:
         """The page view: ``collected`` plus the full latest run record of each scenario."""
@@ -107,7 +115,41 @@ class Reader:
                 )
             )
         fact = incident_fact(collected)
-        return IncidentView(collected.postmortem, fact, actions, collected.records, self.now)
+        evidence = self.archive.evidence(collected.postmortem.id)
+        rejected = set(evidence.rejected)
+        return IncidentView(
+            collected.postmortem,
+            fact,
+            actions,
+            collected.records,
+            self.now,
+            signatures={f.name: f.sig for f in evidence.files},
+            rejected=[(f.file, f.problem) for f in evidence.findings if f.file in rejected],
+            tickets=collected.tickets,
+            html_views=self._html_views(actions),
+        )
+
+    def _html_views(self, actions: list[ActionView]) -> frozenset[str]:
+        """The HTML views of the shown runs' evidently snapshots that exist on disk."""
+        found = set()
+        for action in actions:
+            for scenario in action.scenarios:
+                for record in (scenario.latest, scenario.proof):
+                    for artifact in artifacts(record or {}):
+                        view = artifact.html_view
+                        if view and (self.project.root / view).is_file():
+                            found.add(view)
+        return frozenset(found)
+
+
+def ticket_links(project: Project, postmortem: Postmortem) -> dict[str, str]:
+    """The URL of every action's ticket under ``[tool.closeout] ticket_url`` (none unset)."""
+    links = {}
+    for action in postmortem.actions:
+        url = project.ticket_link(action.ticket)
+        if action.ticket and url:
+            links[action.ticket] = url
+    return links
 
 
 class _FullRecords:
@@ -151,6 +193,8 @@ def incident_fact(collected: Collected) -> IncidentFact:
                 first_closed_at=_when(first),
                 recurrences=sum(1 for r in mine if r.type == "recurrence"),
                 closure_file=first.file if first else None,
+                ticket=action.ticket,
+                ticket_url=collected.tickets.get(action.ticket or ""),
             )
         )
     return IncidentFact(

@@ -33,6 +33,7 @@ class Link:
     text: str
     href: str  # relative URL, already percent-encoded where needed
     markdown_href: str | None = None  # where the Markdown page links instead (its sibling .md)
+    title: str = ""  # a tooltip in HTML (what a label stands for)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class Table:
     rows: list[list[Inlines]]
     numeric: frozenset[int] = frozenset()  # column indexes aligned right
     nowrap: frozenset[int] = frozenset()  # column indexes kept on one line (times)
+    wrap: frozenset[int] = frozenset()  # column indexes whose long names break anywhere
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ class ActionFact:
     first_closed_at: datetime | None = None  # earliest closure record
     recurrences: int = 0  # recurrence records
     closure_file: str | None = None
+    ticket: str | None = None
+    ticket_url: str | None = None  # from [tool.closeout] ticket_url
 
     @property
     def closed(self) -> bool:

@@ -26,15 +26,24 @@ def key_figures(record: dict[str, Any]) -> Figures:
     return (found or generic_figures(metrics))[:MAX_FIGURES]
 
 
+EVIDENTLY_SNAPSHOT = "-evidently.json"
+
+
 @dataclass(frozen=True)
 class Artifact:
     path: str  # project-relative, as the record lists it
-    kind: str  # image | html | other
+    kind: str  # image | html | snapshot (an evidently snapshot, JSON) | other
     label: str
+
+    @property
+    def html_view(self) -> str:
+        """Where ``closeout report --evidently`` writes a snapshot's HTML (beside it)."""
+        return self.path[: -len(".json")] + ".html" if self.kind == "snapshot" else ""
 
 
 def artifacts(record: dict[str, Any]) -> list[Artifact]:
-    """The files a run wrote (charts, evidently reports), labelled by the side they show."""
+    """The files a run wrote (charts, evidently reports and snapshots), labelled by the side
+    they show and what they are."""
     out = []
     for path in record.get("artifacts") or []:
         if not isinstance(path, str):
@@ -42,8 +51,10 @@ def artifacts(record: dict[str, Any]) -> list[Artifact]:
         name = PurePosixPath(path).name
         suffix = PurePosixPath(path).suffix.lower()
         kind = "image" if suffix in (".svg", ".png") else "html" if suffix == ".html" else "other"
+        if name.lower().endswith(EVIDENTLY_SNAPSHOT):
+            kind = "snapshot"
         words = PurePosixPath(path).stem.split("-")
         side = "pre-fix state" if "before" in words else "fixed state" if "fixed" in words else name
-        label = f"{side} (evidently report)" if kind == "html" else side
-        out.append(Artifact(path, kind, label))
+        what = {"html": " (evidently report)", "snapshot": " (evidently snapshot, JSON)"}
+        out.append(Artifact(path, kind, side + what.get(kind, "")))
     return out

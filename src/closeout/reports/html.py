@@ -49,7 +49,8 @@ def inline(run: Inline) -> str:
     if isinstance(run, Code):
         return f"<code>{escape(run.text)}</code>"
     if isinstance(run, Link):
-        return f'<a href="{escape(run.href)}">{escape(run.text)}</a>'
+        title = f' title="{escape(run.title)}"' if run.title else ""
+        return f'<a href="{escape(run.href)}"{title}>{escape(run.text)}</a>'
     if isinstance(run, Badge):
         return f'<span class="badge {escape(run.tone)}">{escape(run.text)}</span>'
     if isinstance(run, Break):
@@ -95,6 +96,7 @@ def block(item: Block) -> str:
 def table(item: Table, attributes: str = "") -> str:
     def cls(index: int) -> str:
         names = ["num"] * (index in item.numeric) + ["nowrap"] * (index in item.nowrap)
+        names += ["wrap"] * (index in item.wrap)
         return f' class="{" ".join(names)}"' if names else ""
 
     head = "".join(f"<th{cls(i)}>{escape(h)}</th>" for i, h in enumerate(item.headers))

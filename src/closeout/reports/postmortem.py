@@ -9,7 +9,7 @@ from __future__ import annotations
 import posixpath
 from urllib.parse import quote
 
-from closeout._format import duration, number, stamp, when
+from closeout._format import duration, number, when
 from closeout.models import Postmortem
 from closeout.reports import charts
 from closeout.reports.causal import graph_of, layout
@@ -32,6 +32,7 @@ from closeout.reports.document import (
     one,
     plain,
 )
+from closeout.reports.evidence_section import evidence_blocks
 from closeout.reports.investigation import (
     cause_columns,
     diagram_blocks,
@@ -42,7 +43,6 @@ from closeout.reports.investigation import (
 from closeout.reports.postmortem_actions import action_blocks, actions_table
 
 SEVERITY_TONES = {"SEV1": "sev1", "SEV2": "sev2", "SEV3": "sev3", "SEV4": "sev4"}
-RECENT_RECORDS = 30
 
 
 def relative(target: str, page_dir: str) -> str:
@@ -80,7 +80,7 @@ def build(
     blocks += _communication(pm)
     if pm.limitations:
         blocks += [Heading(2, "Limitations"), Para(plain(pm.limitations.strip()))]
-    blocks += _evidence(view)
+    blocks += evidence_blocks(view)
     footer = (
         f"Rendered by closeout {version} at {when(view.as_of)}. Action states are derived from "
         "the evidence at that moment; `closeout status` gives the current state."
@@ -241,29 +241,3 @@ def _communication(pm: Postmortem) -> list[Block]:
     if comm.summary:
         blocks.append(Para(plain(comm.summary.strip())))
     return blocks
-
-
-def _evidence(view: IncidentView) -> list[Block]:
-    records = [r for r in view.records if r.readable]
-    if not records:
-        return [Heading(2, "Evidence"), Para(plain("No evidence recorded yet."))]
-    recent = list(reversed(records))[:RECENT_RECORDS]
-    shown = f"the latest {len(recent)} are listed" if len(records) > len(recent) else "all listed"
-    rows: list[list[Inlines]] = []
-    for record in recent:
-        outcome = record.verdict or (f"by {record.by}" if record.by else "")
-        rows.append(
-            [
-                plain(stamp(record.started_at)),
-                plain(record.type),
-                plain(record.action),
-                plain(record.scenario or ""),
-                plain(outcome),
-                [Link(record.file, f"evidence/{quote(record.file)}")],
-            ]
-        )
-    return [
-        Heading(2, "Evidence"),
-        Para(plain(f"{len(records)} record(s) in evidence/ ({shown}, newest first).")),
-        Table(["Time", "Type", "Action", "Scenario", "Outcome", "Record"], rows),
-    ]

@@ -31,6 +31,7 @@ from closeout.reports.document import (
     plain,
 )
 from closeout.reports.figures import artifacts, key_figures
+from closeout.state import ActionStatus
 
 STATE_TONES = {
     "closed": "good",
@@ -61,24 +62,40 @@ def verdict_badge(verdict: object) -> Inlines:
     return [Badge(verdict, VERDICT_TONES.get(verdict, "info"))]
 
 
+def ticket_inlines(ticket: str | None, tickets: dict[str, str]) -> Inlines:
+    """A ticket as a link under ``ticket_url``, else as plain text (nothing without one)."""
+    if not ticket:
+        return []
+    url = tickets.get(ticket)
+    return [Link(ticket, url)] if url else plain(ticket)
+
+
+def stale_why(status: ActionStatus) -> str:
+    """Why a stale action is stale (its reasons, in state's words), or ``""``."""
+    return "; ".join(status.reasons) if status.state == "stale" else ""
+
+
 def actions_table(view: IncidentView, page_dir: str) -> Table:
     rows: list[list[Inlines]] = []
     for item in view.actions:
         action = item.status.action
+        ticket = ticket_inlines(action.ticket, view.tickets)
+        why = stale_why(item.status)
         rows.append(
             [
                 [Link(action.id, f"#action-{quote(action.id)}")],
-                plain(action.title),
+                [Text(action.title), *([Break(), Text("ticket "), *ticket] if ticket else [])],
                 plain(action.type),
                 plain(action.priority or "-"),
                 plain(action.owner),
                 plain(action.due.isoformat()),
-                state_badges(item.status.state, item.status.overdue),
+                [*state_badges(item.status.state, item.status.overdue)]
+                + ([Break(), Text(why)] if why else []),
                 _evidence_links(item) or plain("-"),
             ]
         )
     headers = ["Action", "Title", "Type", "Priority", "Owner", "Due", "State", "Evidence"]
-    return Table(headers, rows)
+    return Table(headers, rows, nowrap=frozenset({5}), wrap=frozenset({6, 7}))
 
 
 def _evidence_links(item: ActionView) -> Inlines:
@@ -100,6 +117,8 @@ def action_blocks(item: ActionView, view: IncidentView, page_dir: str) -> list[B
     ]
     if status.state not in SETTLED and status.reasons:
         lead = "Why it is not closed yet:"
+        if status.state == "stale":
+            lead = "Why it is stale (the evidence no longer shows the fix holds):"
         if status.state == "verified":
             lead = f"Ready to close: `closeout close {view.postmortem.id} {action.id} --by WHO`."
         blocks.append(Para([Strong(lead)]))
@@ -109,7 +128,7 @@ def action_blocks(item: ActionView, view: IncidentView, page_dir: str) -> list[B
         blocks.append(_scenario_table(item, page_dir))
         for scenario in item.scenarios:
             if scenario.latest is not None:
-                blocks += _scenario_evidence(scenario, page_dir)
+                blocks += _scenario_evidence(scenario, page_dir, view.html_views)
     return blocks
 
 
@@ -130,7 +149,7 @@ def _action_facts(item: ActionView, view: IncidentView) -> list[tuple[str, Inlin
         ("Success criteria", plain(action.success_criteria.strip())),
     ]
     if action.ticket:
-        pairs.append(("Ticket", plain(action.ticket)))
+        pairs.append(("Ticket", ticket_inlines(action.ticket, view.tickets)))
     for summary, record in item.closures[:1]:
         note = _text(record, "note")
         pairs.append(
@@ -207,7 +226,7 @@ def _scenario_table(item: ActionView, page_dir: str) -> Table:
         "Key figures",
         "Evidence",
     ]
-    return Table(headers, rows)
+    return Table(headers, rows, wrap=frozenset({0, 6}))
 
 
 def _run_links(scenario: ScenarioView) -> Inlines:
@@ -234,7 +253,9 @@ def _figures_cell(record: dict[str, Any]) -> Inlines:
     return out or plain("-")
 
 
-def _scenario_evidence(scenario: ScenarioView, page_dir: str) -> list[Block]:
+def _scenario_evidence(
+    scenario: ScenarioView, page_dir: str, html_views: frozenset[str] = frozenset()
+) -> list[Block]:
     """The charts of the latest run, then its expectations (collapsed unless it failed)."""
     record = scenario.latest or {}
     images: list[Image] = []
@@ -247,9 +268,13 @@ def _scenario_evidence(scenario: ScenarioView, page_dir: str) -> list[Block]:
         url = quote(posixpath.relpath(artifact.path, page_dir))
         if artifact.kind == "image":
             images.append(Image(url, f"{scenario.name}: {artifact.label}"))
-        else:
-            label = Text(f"{scenario.name}, {artifact.label}: ")
-            links.append(Para([label, Link(artifact.path, url)]))
+            continue
+        label = Text(f"{scenario.name}, {artifact.label}: ")
+        runs: Inlines = [label, Link(artifact.path, url)]
+        if artifact.html_view in html_views:
+            view_url = quote(posixpath.relpath(artifact.html_view, page_dir))
+            runs += [Text(" ("), Link("view the report", view_url), Text(")")]
+        links.append(Para(runs))
     blocks: list[Block] = [Gallery(images)] if images else []
     return [*blocks, *links, _expectations(scenario.name, record)]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from closeout._time import from_ms
-from closeout.kinds._toolkit.svg import WIDTH
+from closeout.kinds._toolkit.svg import WIDTH, nice_ticks, tick_label, ticks_for, time_ticks
 from closeout.kinds._toolkit.svg import scale as _scale
 from closeout.kinds._toolkit.svg import write_svg as _write_atomic
 from closeout.kinds.drift_replay.verdict import Period
@@ -74,7 +74,10 @@ def _panel(
     values = [_height(_acted_on(c), p_value) for _, c in cells]
     thresholds = sorted({_height(c.threshold, p_value) for _, c in cells})
     finite = [v for v in values + thresholds if math.isfinite(v)]
-    high = max(finite, default=1.0) * 1.1 or 1.0
+    ticks = nice_ticks(0.0, max(finite, default=1.0) * 1.05 or 1.0, 4)
+    if p_value and ticks[1] - ticks[0] < 1:  # p-values tick at whole powers of ten
+        ticks = [float(v) for v in range(math.ceil(ticks[-1]) + 1)]
+    high = ticks[-1]
     y = _scale(0.0, high, top + PANEL_HEIGHT, top)
     method = ", ".join(sorted({c.method for _, c in cells})) or "no values"
     adjusted = any(c.adjusted is not None for _, c in cells)
@@ -96,7 +99,7 @@ def _panel(
         )
     out += _series(cells, values, x, y)
     out += _marks(marks, x, top)
-    out += _axes(high, span, x, y, top, p_value)
+    out += _axes(ticks, span, x, y, top, p_value)
     return out
 
 
@@ -174,20 +177,28 @@ def _marks(marks: dict[str, list[int]], x: Any, top: int) -> list[str]:
     return out
 
 
-def _axes(high: float, span: tuple[int, int], x: Any, y: Any, top: int, p_value: bool) -> list[str]:
+def _axes(
+    ticks: list[float], span: tuple[int, int], x: Any, y: Any, top: int, p_value: bool
+) -> list[str]:
+    """Score ticks at 1-2-5 steps (p-values as powers of ten), time ticks on calendar
+    boundaries (UTC)."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     out = []
-    ticks = (
-        (0.0, float(round(high / 2)), float(math.floor(high))) if p_value else (0, high / 2, high)
-    )
-    for value in sorted(set(ticks)):
-        label = (f"1e-{value:.0f}" if value else "1") if p_value else f"{value:.3g}"
-        out.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{label}</text>')
-    anchors = {0.0: "start", 1.0: "end"}
-    for fraction in (0.0, 0.25, 0.5, 0.75, 1.0):
-        t = int(span[0] + fraction * (span[1] - span[0]))
+    for value in ticks:
+        label = (f"1e-{value:.0f}" if value else "1") if p_value else tick_label(value, step)
         out.append(
-            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 14}" '
-            f'text-anchor="{anchors.get(fraction, "middle")}">{from_ms(t):%m-%d %H:%M}</text>'
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="#eee"/><text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
+            f"{label}</text>"
+        )
+    count = ticks_for(WIDTH - LEFT - RIGHT)
+    for moment, label in time_ticks(span[0] / 1000, span[1] / 1000, count):
+        at = x(moment * 1000)
+        out.append(
+            f'<line x1="{at:.1f}" x2="{at:.1f}" y1="{top + PANEL_HEIGHT}" '
+            f'y2="{top + PANEL_HEIGHT + 4}" stroke="#999"/>'
+            f'<text x="{at:.1f}" y="{top + PANEL_HEIGHT + 16}" text-anchor="middle">'
+            f"{escape(label)}</text>"
         )
     return out
 

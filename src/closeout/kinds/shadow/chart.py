@@ -6,7 +6,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from closeout.kinds._toolkit.svg import scale, write_svg
+from closeout.kinds._toolkit.svg import nice_ticks, scale, tick_label, write_svg
 
 WIDTH = 900
 ROW = 46
@@ -57,8 +57,9 @@ def _domain(comparisons: list[dict[str, Any]]) -> tuple[float, float]:
     low, high = min(values), max(values)
     if high == low:
         low, high = low - 0.01, high + 0.01
-    pad = (high - low) * 0.08
-    return low - pad, high + pad
+    pad = (high - low) * 0.04
+    ticks = nice_ticks(low - pad, high + pad, 5)
+    return ticks[0], ticks[-1]
 
 
 def _worst(entry: dict[str, Any]) -> str:
@@ -105,9 +106,11 @@ def _axis(low: float, high: float, x: Any, baseline: int) -> list[str]:
         f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{baseline - 12}" y2="{baseline - 12}" '
         'stroke="#999"/>'
     ]
-    for step in range(5):
-        value = low + (high - low) * step / 4
+    ticks = nice_ticks(low, high, 5)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
+    for value in ticks:
         out.append(
-            f'<text x="{x(value):.1f}" y="{baseline + 2}" text-anchor="middle">{value:+.3f}</text>'
+            f'<text x="{x(value):.1f}" y="{baseline + 2}" text-anchor="middle">'
+            f"{tick_label(value, step, signed=True)}</text>"
         )
     return out

@@ -8,8 +8,17 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from closeout._time import format_duration_ms, from_ms
-from closeout.kinds._toolkit.svg import WIDTH, write_svg
+from closeout._time import format_duration_ms
+from closeout.kinds._toolkit.svg import (
+    WIDTH,
+    nice_ticks,
+    offset_ticks,
+    plain_number,
+    tick_label,
+    ticks_for,
+    time_ticks,
+    write_svg,
+)
 from closeout.kinds._toolkit.svg import scale as _scale
 from closeout.kinds.threshold import promql
 from closeout.kinds.threshold.rules_file import AlertRule
@@ -85,11 +94,8 @@ def _panel(
         if c.series == name and math.isfinite(c.threshold)
     ]
     finite = [v for v in values if v is not None and math.isfinite(v)] + [t for _, t in thresholds]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
-    if high == low:
-        low, high = low - 1, high + 1
-    pad = (high - low) * 0.08
-    low, high = low - pad, high + pad
+    ticks = _value_ticks(finite)
+    low, high = ticks[0], ticks[-1]
     x: Scale = _scale(span[0], span[1], MARGIN_LEFT, WIDTH - MARGIN_RIGHT)
     y: Scale = _scale(low, high, top + PANEL_HEIGHT, top)
     out = [
@@ -100,7 +106,7 @@ def _panel(
     out += _firing_bands(alerts, traces, grid.step, span[1], x, top)
     out += _threshold_lines(thresholds, alerts, y)
     out += _polylines(list(grid), values, x, y)
-    out += _axes(low, high, span, x, y, top, start_ms)
+    out += _axes(ticks, span, x, y, top, start_ms)
     return out
 
 
@@ -145,13 +151,14 @@ def _threshold_lines(thresholds: list[tuple[str, float]], alerts: list[str], y: 
         )
         out.append(
             f'<text x="{WIDTH - MARGIN_RIGHT - 4}" y="{y(threshold) - 3:.1f}" '
-            f'text-anchor="end" fill="{color}">{escape(alert)} {threshold:g}</text>'
+            f'text-anchor="end" fill="{color}">{escape(alert)} {plain_number(threshold)}</text>'
         )
     return out
 
 
 def _polylines(times: list[int], values: list[float | None], x: Scale, y: Scale) -> list[str]:
-    """The series as one polyline per run of finite samples: a gap breaks the line."""
+    """The series as one polyline per run of finite samples: a gap breaks the line, and a
+    sample between two gaps is a dot."""
     lines: list[list[str]] = []
     current: list[str] = []
     for t, v in zip(times, values, strict=True):
@@ -163,29 +170,50 @@ def _polylines(times: list[int], values: list[float | None], x: Scale, y: Scale)
         current.append(f"{x(t):.1f},{y(v):.1f}")
     if current:
         lines.append(current)
+    # A sample with no finite neighbour makes no line: it is drawn as a dot.
     return [
         f'<polyline fill="none" stroke="#333" stroke-width="1.5" points="{" ".join(p)}"/>'
+        if len(p) > 1
+        else '<circle cx="{}" cy="{}" r="2.5" fill="#333"/>'.format(*p[0].split(","))
         for p in lines
     ]
 
 
+def _value_ticks(finite: list[float]) -> list[float]:
+    """Round ticks around the values and thresholds; zero stays the floor of a series that
+    never goes below it (a count or a rate never reads as -366)."""
+    low, high = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    pad = (high - low) * 0.05
+    return nice_ticks(max(low - pad, 0.0) if low >= 0 else low - pad, high + pad, 4)
+
+
 def _axes(
-    low: float, high: float, span: tuple[int, int], x: Scale, y: Scale, top: int, start_ms: int
+    ticks: list[float], span: tuple[int, int], x: Scale, y: Scale, top: int, start_ms: int
 ) -> list[str]:
-    """Three value labels on the left; five time labels below (clock times, or offsets from 0)."""
+    """Value ticks at 1-2-5 steps with light grid lines; time ticks on calendar boundaries
+    (clock times, or offsets from 0 for a scenario without a start)."""
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
     out = []
-    for value in (low, (low + high) / 2, high):
+    for value in ticks:
         out.append(
+            f'<line x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{y(value):.1f}" '
+            f'y2="{y(value):.1f}" stroke="#eee"/>'
             f'<text x="{MARGIN_LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end">'
-            f"{value:.3g}</text>"
+            f"{tick_label(value, step)}</text>"
         )
-    anchors: dict[float, str] = {0: "start", 1: "end"}
-    for fraction in (0, 0.25, 0.5, 0.75, 1):
-        t = int(span[0] + fraction * (span[1] - span[0]))
-        label = from_ms(t).strftime("%m-%d %H:%M") if start_ms else format_duration_ms(t - span[0])
+    count = ticks_for(WIDTH - MARGIN_LEFT - MARGIN_RIGHT)
+    if start_ms:
+        moments = time_ticks(span[0] / 1000, span[1] / 1000, count)
+        marks = [(s * 1000, label) for s, label in moments]
+    else:
+        offsets = offset_ticks((span[1] - span[0]) / 1000, count)
+        marks = [(span[0] + s * 1000, format_duration_ms(int(s * 1000))) for s in offsets]
+    for t, label in marks:
         out.append(
-            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 14}" '
-            f'text-anchor="{anchors.get(fraction, "middle")}">{escape(label)}</text>'
+            f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{top + PANEL_HEIGHT}" '
+            f'y2="{top + PANEL_HEIGHT + 4}" stroke="#999"/>'
+            f'<text x="{x(t):.1f}" y="{top + PANEL_HEIGHT + 16}" text-anchor="middle">'
+            f"{escape(label)}</text>"
         )
     return out
 
