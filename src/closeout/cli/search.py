@@ -9,10 +9,9 @@ passage, matched words marked), cut by the same rules as in the archive page.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable
 
+from closeout._terminal import table
 from closeout.cli.output import EXIT_OK, emit, say, warn
 from closeout.cli.references import load
 from closeout.errors import UsageError
@@ -53,7 +52,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             }
         )
     else:
-        say(search_text(hits, total, len(docs), states, snippets, _emphasis()))
+        say(search_text(hits, total, len(docs), states, snippets))
     for path in index.unreadable:
         warn(f"{path}: not readable YAML; left out of the search")
     return EXIT_OK
@@ -83,13 +82,6 @@ def _result(hit: Hit, states: dict[str, str], snippets: dict[str, Snippet]) -> d
     }
 
 
-def _emphasis() -> tuple[str, str]:
-    """How a matched word is marked: bold on a terminal (unless NO_COLOR), else [brackets]."""
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return "\x1b[1m", "\x1b[22m"
-    return "[", "]"
-
-
 def marked(found: Snippet, emphasis: tuple[str, str]) -> str:
     """The snippet's text with each marked word between the two ``emphasis`` strings."""
     before, after = emphasis
@@ -102,30 +94,21 @@ def search_text(
     documents: int,
     states: dict[str, str],
     snippets: dict[str, Snippet],
-    emphasis: tuple[str, str] = ("[", "]"),
 ) -> str:
     """Result rows (score, incident, severity, start, causes, [states,] title), each followed
-    by its snippet, indented, and a count."""
+    by a row holding its snippet under the title, matched words in [brackets]; and a count.
+    Drawn by the one table renderer (``closeout._terminal``), like every other table."""
     if not hits:
         return f"no incident matches (searched {documents})"
     headers = ["score", "incident", "severity", "started", "causes", *(["actions"] * bool(states))]
-    rows = []
+    rows: list[list[str]] = []
     for hit in hits:
         doc = hit.doc
         row = [f"{hit.score:.2f}", doc["id"], doc["severity"], str(doc["started_at"])[:10]]
         row += [",".join(doc["categories"])] + ([states.get(doc["id"], "-")] if states else [])
         rows.append([*row, doc["title"]])
-    cells = [[*headers, "title"], *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = []
-    for number, row in enumerate(cells):
-        padded = [c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)]
-        lines.append("  ".join([*padded, row[-1]]).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * w for w in [*widths, len("title")]))
-            continue
-        found = snippets.get(hits[number - 1].doc["id"])
+        found = snippets.get(doc["id"])
         if found is not None and found.text:
-            lines.append(" " * (widths[0] + 2) + marked(found, emphasis))
+            rows.append([*([""] * len(headers)), marked(found, ("[", "]"))])
     shown = f"{len(hits)} of {total} matching" if total > len(hits) else f"{total} matching"
-    return "\n".join(lines) + f"\n\n{shown} incident(s) (searched {documents})"
+    return table([*headers, "title"], rows) + f"\n\n{shown} incident(s) (searched {documents})"

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from closeout._format import duration, percent
+from closeout._terminal import table
 from closeout.models import NamedVersion, Postmortem
 from closeout.models.investigation import Dissent, Evidence, Hypothesis
 from closeout.reports.document import (
@@ -33,7 +34,6 @@ from closeout.reports.document import (
     plain,
 )
 from closeout.reports.postmortem_actions import STATE_TONES
-from closeout.reports.text import table
 
 HYPOTHESIS_TONES = {"confirmed": "good", "refuted": "muted", "open": "warn", "inconclusive": "info"}
 VERDICT_TONES = {"approved": "good", "changes_requested": "warn", "rejected": "bad"}

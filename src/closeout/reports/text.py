@@ -1,29 +1,12 @@
-"""Terminal renderings of metrics and search results (plain text tables).
-
-Its own small table function: ``closeout.report_text`` imports the models (pydantic), which
-would double the time of a search.
-"""
+"""Terminal renderings of the metrics, drawn by the one table renderer (``_terminal``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from closeout._format import duration, percent, rate, stamp
+from closeout._terminal import table
 from closeout.reports.metrics import MEASURES
-from closeout.reports.search import Hit
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A left-aligned text table with a header rule."""
-    cells = [[str(h) for h in headers], *[[str(v) for v in row] for row in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
 
 GROUPINGS = (
     ("overall", "all"),
@@ -96,25 +79,3 @@ def _spread(stats: dict[str, Any]) -> str:
     if not stats["n"]:
         return "-"
     return f"{duration(stats['median_s'])} / {duration(stats['p90_s'])} ({stats['n']})"
-
-
-def search_text(hits: Sequence[Hit], total: int, documents: int, states: dict[str, str]) -> str:
-    """Result rows (score, incident, severity, start, causes, [states,] title) and a count."""
-    if not hits:
-        return f"no incident matches (searched {documents})"
-    headers = ["score", "incident", "severity", "started", "causes"]
-    headers += ["actions"] if states else []
-    rows = []
-    for hit in hits:
-        doc = hit.doc
-        row = [
-            f"{hit.score:.2f}",
-            doc["id"],
-            doc["severity"],
-            str(doc["started_at"])[:10],
-            ",".join(doc["categories"]),
-        ]
-        row += [states.get(doc["id"], "-")] if states else []
-        rows.append([*row, doc["title"]])
-    shown = f"{len(hits)} of {total} matching" if total > len(hits) else f"{total} matching"
-    return table([*headers, "title"], rows) + f"\n\n{shown} incident(s) (searched {documents})"
