@@ -30,6 +30,7 @@ from closeout.loader import (
 from closeout.models import Postmortem
 from closeout.project import Project
 from closeout.state import ActionStatus, derive
+from closeout.store import UnhashedInputs
 
 
 @dataclass
@@ -147,7 +148,8 @@ def _states(
     project: Project, incident: str, postmortem: Postmortem, today: date
 ) -> dict[str, ActionStatus]:
     """Each action's state, derived as ``closeout status`` derives it (the same records that
-    count, the same rules): lint and status agree on what is waived, settled or overdue."""
+    count, the same rules): lint and status agree on what is waived, settled or overdue.
+    Inputs are not hashed: staleness is status's business, and lint reads no data."""
     archive = Archive(project)
     statuses = derive(
         incident,
@@ -155,7 +157,7 @@ def _states(
         archive.scenarios(incident),
         archive.summaries(incident),
         archive.clock,
-        archive.hashes,
+        UnhashedInputs(project),
         today,
     )
     return {status.action.id: status for status in statuses}

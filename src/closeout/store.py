@@ -234,6 +234,18 @@ class InputHashes:
             return []
 
 
+class UnhashedInputs(InputHashes):
+    """Inputs taken as unchanged, read from nowhere: for callers that need the settled
+    states (closed, waived, overdue) but never staleness, such as lint, which must not
+    read data files (a Parquet dataset may be gigabytes) nor ask a model registry."""
+
+    def changed(self, recorded: Mapping[str, str]) -> list[str]:
+        return []
+
+    def resolved_changes(self, kind: str | None, resolved: Mapping[str, Any]) -> list[str]:
+        return []
+
+
 # --------------------------------------------------------------------------- records
 
 

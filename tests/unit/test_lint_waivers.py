@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import POSTMORTEM, Write
+from tests.conftest import POSTMORTEM, SCENARIO, Write
 
+import closeout.store
 from closeout.cli import main
 
 
@@ -54,3 +55,28 @@ def test_a_waiver_record_that_does_not_count_does_not_settle(
     assert json.loads(cli(capsys, "status", "--json")[1])[0]["state"] == "open"
     code, out, _ = cli(capsys, "lint", "--strict")
     assert code == 2 and "action A1 has no scenario, no waiver" in out
+
+
+def test_lint_reads_no_recorded_input_while_status_does(
+    project_dir: Path,
+    write: Write,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lint needs the settled states, never staleness: it must not hash the inputs a run
+    recorded (a Parquet dataset may be gigabytes), which status does."""
+    write("scenarios/INC-1/a1-alert.yaml", SCENARIO)
+    assert cli(capsys, "run", "INC-1")[0] == 0
+    assert cli(capsys, "close", "INC-1", "A1", "--by", "sam")[0] == 0
+    hashed: list[str] = []
+    real = closeout.store.data_sha256
+
+    def counting(project: object, relative: str) -> str | None:
+        hashed.append(relative)
+        return real(project, relative)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(closeout.store, "data_sha256", counting)
+    assert cli(capsys, "lint", "--strict")[0] == 0
+    assert hashed == []
+    assert json.loads(cli(capsys, "status", "--json")[1])[0]["state"] == "closed"
+    assert hashed  # status does look: the check above can fail
