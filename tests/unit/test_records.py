@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -172,3 +174,19 @@ def test_readers_accept_the_new_and_the_old_spellings(spelling: Any, value: floa
 @pytest.mark.parametrize("other", [True, None, "1.5", [1.0], "infinite"])
 def test_anything_else_is_no_number(other: Any) -> None:
     assert decode_number(other) is None
+
+
+def test_a_v01_python_test_run_is_summarised_under_its_pytest_node_id() -> None:
+    """v0.1 named a marked test's runs by a file-safe label; since node ids are used, the old
+    runs and the new ones of one test must be one series (or the old label would stay stale
+    for ever once it aged out)."""
+    folder = Path(__file__).parents[1] / "golden/v01/project/reports/INC-1/evidence"
+    legacy = next(folder.glob("*checks_test_guard.py__test_join_keeps_every_row*.json"))
+    data = json.loads(legacy.read_text())
+    assert data["scenario"] == "checks_test_guard.py__test_join_keeps_every_row"
+    record = RunRecord.model_validate(data)
+    assert record.test_name() == "checks/test_guard.py::test_join_keeps_every_row"
+    current = RunRecord.model_validate(data | {"scenario": record.test_name()})
+    assert current.test_name() == record.test_name()
+    scenario_run = RunRecord.model_validate(data | {"kind": "threshold", "scenario": "a1"})
+    assert scenario_run.test_name() == "a1"

@@ -32,7 +32,7 @@ from closeout.trust.files import StatKey
 from closeout.trust.judge import FileFacts
 
 INDEX_FILE = ".index.json"
-INDEX_VERSION = 5  # 5: judged files, authenticated, marshal
+INDEX_VERSION = 6  # 5: judged files, authenticated, marshal; 6: pytest runs by node id
 KEY_FILE = "index.key"
 _INDEX_LIMIT = 1 << 30
 
