@@ -109,7 +109,8 @@ def test_gate_and_recur_rerun_marked_tests_of_closed_actions(
     assert document["regressed"] == ["INC-1/A1"] and len(document["new_recurrences"]) == 1
     failed = [r for r in document["results"] if r["verdict"] == "fail"]
     assert [r["scenario"] for r in failed] == [NODE]
-    assert [r["trigger"] for r in pytest_records(marked)] == ["manual", "gate", "scheduled"]
+    # one record per trigger (file names sort by second, so runs in one second may not)
+    assert sorted(r["trigger"] for r in pytest_records(marked)) == ["gate", "manual", "scheduled"]
 
 
 def test_a_marked_test_whose_file_is_gone_is_named_and_left_out(
