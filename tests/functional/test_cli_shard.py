@@ -162,3 +162,52 @@ def test_gate_shards_cover_what_gate_runs(
     assert names == sorted(r["scenario"] for r in whole["results"]) == sorted(NAMES[:3])
     [empty] = [p for p in parts if not p["results"]]
     assert f"nothing to gate in shard {empty['shard']}" in empty["nothing"]
+
+
+def test_shards_run_one_after_another_with_a_plan_stay_disjoint(
+    project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each shard's run writes new durations, which may change a split computed afresh; a
+    written plan fixes it, so shards run in sequence in one folder never drop or repeat one."""
+    for name in NAMES:
+        write(f"scenarios/INC-1/{name}.yaml", SCENARIO)
+    assert main(["run", "--json"]) == 0
+    capsys.readouterr()
+    code, plan = run_json(capsys, "plan", "--shards", "2")
+    assert code == 0
+    (project_dir / "plan.json").write_text(json.dumps(plan))
+    planned = {s["shard"]: sorted(e["path"] for e in s["scenarios"]) for s in plan["shards"]}
+    ran: list[str] = []
+    for k in (1, 2):  # with evidence: the second shard sees the first one's new durations
+        code, out = run_json(capsys, "run", "--shard", f"{k}/2", "--plan", "plan.json")
+        names = sorted(f"scenarios/INC-1/{r['scenario']}.yaml" for r in out["results"])
+        assert code == 0 and names == planned[f"{k}/2"]
+        ran += names
+    assert sorted(ran) == sorted(f"scenarios/INC-1/{n}.yaml" for n in NAMES)
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        (None, "no such file"),
+        ("not json", "not the JSON of `closeout plan"),
+        ({"shards": [{"scenarios": []}]}, "splits into 1 shards, not 2"),
+        (
+            {"shards": [{"scenarios": []}, {"scenarios": []}]},
+            "scenarios/INC-1/alpha.yaml not in the plan",
+        ),
+    ],
+)
+def test_a_bad_plan_is_a_usage_error(
+    project_dir: Path,
+    write: Write,
+    capsys: pytest.CaptureFixture[str],
+    plan: object,
+    message: str,
+) -> None:
+    write("scenarios/INC-1/alpha.yaml", SCENARIO)
+    if plan is not None:
+        text = plan if isinstance(plan, str) else json.dumps(plan)
+        (project_dir / "plan.json").write_text(text)
+    assert main(["run", "--shard", "1/2", "--plan", "plan.json"]) == 2
+    assert message in capsys.readouterr().err

@@ -124,3 +124,14 @@ def test_addopts_cannot_switch_evidence_off_for_closeout_commands(
     capsys.readouterr()
     assert main(["run", "--json", "--", "--closeout-no-evidence"]) == 0
     assert len(evidence(project_dir)) == 4
+
+
+def test_no_evidence_after_the_separator_is_ignored_and_said(
+    project_dir: Path, write: Write, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write("scenarios/INC-1/alpha.yaml", SCENARIO)
+    assert main(["run", "--json", "--", "--closeout-no-evidence"]) == 0
+    _, err = capsys.readouterr()
+    assert len(evidence(project_dir)) == 1
+    assert "--closeout-no-evidence after -- is ignored" in err
+    assert "closeout run --no-evidence" in err

@@ -77,6 +77,12 @@ SHARD = arg(
     help="run only shard K of N: a deterministic split balanced by recorded durations "
     "(see `closeout plan`)",
 )
+PLAN = arg(
+    "--plan",
+    metavar="FILE",
+    help="with --shard: take the split from this `closeout plan --shards N --json` output "
+    "instead of the evidence, so shards run one after another in one folder stay disjoint",
+)
 
 COMMANDS: tuple[Command, ...] = (
     Command(
@@ -120,6 +126,7 @@ COMMANDS: tuple[Command, ...] = (
             arg("--junitxml", metavar="PATH", help="also write a JUnit XML report"),
             arg("-n", "--numprocesses", metavar="N", help="run in parallel with pytest-xdist"),
             SHARD,
+            PLAN,
             arg(
                 "--mlflow-log",
                 action="store_true",
@@ -171,13 +178,14 @@ COMMANDS: tuple[Command, ...] = (
             arg("--with-before", action="store_true", help="also run pre-fix states"),
             JSON_SUMMARY,
             SHARD,
+            PLAN,
         ),
     ),
     Command(
         "recur",
         "re-run closed actions' scenarios; flag recurrences",
         f"{_RUNNING}:cmd_recur",
-        (JSON_SUMMARY, SHARD),
+        (JSON_SUMMARY, SHARD, PLAN),
     ),
     Command(
         "completion",

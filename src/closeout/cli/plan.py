@@ -30,7 +30,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         require_scenarios(project)
         targets = guarded_targets(project, gate=args.command_for == "gate")
     files = scenario_files([t for t in targets if isinstance(t, Path)])
-    units = [unit_of(project, f) for f in files] + [t for t in targets if isinstance(t, str)]
+    units = [unit_of(project, f) for f in files]
+    units += [unit_of(project, t) for t in targets if isinstance(t, str)]
     buckets, weights, known = split(project, units, args.shards)
     total = sum(weights.values())
     shards: list[dict[str, Any]] = [

@@ -37,6 +37,9 @@ class PytestRun:
         return {"results": self.rows, "broken": self.broken, "invalid": self.invalid}
 
 
+_NO_EVIDENCE = "--closeout-no-evidence"
+
+
 def run_pytest(
     project: Project,
     targets: Sequence[Path | str],
@@ -54,6 +57,11 @@ def run_pytest(
     # pytest costs a tenth of a second to import; only the commands that run it pay for it.
     import pytest
 
+    if evidence and _NO_EVIDENCE in pytest_args:
+        warn(
+            f"{_NO_EVIDENCE} after -- is ignored: closeout records evidence of every run it "
+            "makes (use `closeout run --no-evidence`)"
+        )
     collector = Collector()
     args = [*(str(t) for t in targets), f"--rootdir={project.root}"]
     if not pytest_args:

@@ -20,7 +20,7 @@ from closeout import lifecycle
 from closeout.cli.lifecycle import warn_left_out
 from closeout.cli.output import EXIT_BUG, EXIT_NO, EXIT_OK, EXIT_USAGE, emit, say, warn
 from closeout.cli.pytest_session import PytestRun, run_pytest, show
-from closeout.cli.shards import parse_shard, scenario_files, split, unit_of
+from closeout.cli.shards import parse_shard, read_plan, scenario_files, split, unit_of
 from closeout.errors import UsageError
 from closeout.evidence import read_record
 from closeout.mlflow_log import ENV as MLFLOW_LOG_ENV
@@ -85,7 +85,8 @@ def _run(
     more: dict[str, Any] = {}
     if args.shard:
         shard = parse_shard(args.shard)
-        targets = shard_of(project, targets, shard.index, shard.count)
+        plan = read_plan(Path(args.plan), shard.count) if args.plan else None
+        targets = shard_of(project, targets, shard.index, shard.count, plan)
         more["shard"] = str(shard)
         if not targets:
             return None, more
@@ -100,11 +101,26 @@ def _run(
     return run, more
 
 
-def shard_of(project: Project, targets: Sequence[Target], index: int, count: int) -> list[Target]:
-    """The targets of shard ``index`` of ``count`` (folders expanded into their files)."""
+def shard_of(
+    project: Project,
+    targets: Sequence[Target],
+    index: int,
+    count: int,
+    plan: list[set[str]] | None = None,
+) -> list[Target]:
+    """The targets of shard ``index`` of ``count`` (folders expanded into their files): by
+    the recorded durations, or as ``plan`` (a ``closeout plan --json`` split) assigns them."""
     files = scenario_files([t for t in targets if isinstance(t, Path)])
     units: dict[str, Target] = {unit_of(project, f): f for f in files}
-    units |= {t: t for t in targets if isinstance(t, str)}
+    units |= {unit_of(project, t): t for t in targets if isinstance(t, str)}
+    if plan is not None:
+        unplanned = sorted(u for u in units if not any(u in share for share in plan))
+        if unplanned:
+            raise UsageError(
+                f"--plan: {', '.join(unplanned)} not in the plan: write it again with "
+                f"`closeout plan --shards {count} --json`"
+            )
+        return [units[u] for u in sorted(units) if u in plan[index - 1]]
     buckets, _, _ = split(project, list(units), count)
     return [units[u] for u in sorted(buckets[index - 1].units)]
 

@@ -8,6 +8,7 @@ exactly one shard, the same one on every machine that holds the same evidence.
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -129,5 +130,26 @@ def split(
 
 
 def unit_of(project: Project, target: Path | str) -> str:
-    """A scenario file as its project-relative path; a node id stays as it is."""
-    return project.display(target) if isinstance(target, Path) else target
+    """A scenario file as its project-relative path; a test's node id with its file made
+    project-relative too (recorded durations are keyed so)."""
+    if isinstance(target, Path):
+        return project.display(target)
+    file, separator, rest = target.partition("::")
+    return f"{project.display(Path(file))}{separator}{rest}" if separator else target
+
+
+def read_plan(path: Path, count: int) -> list[set[str]]:
+    """The units of each shard from ``closeout plan --shards N --json`` output; a usage
+    error when the file is not such a plan or splits into another number of shards."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        shards = [{str(entry["path"]) for entry in shard["scenarios"]} for shard in data["shards"]]
+    except FileNotFoundError:
+        raise UsageError(f"--plan {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"--plan {path}: not the JSON of `closeout plan --shards N --json` ({exc})"
+        ) from None
+    if len(shards) != count:
+        raise UsageError(f"--plan {path}: splits into {len(shards)} shards, not {count}")
+    return shards
