@@ -20,6 +20,8 @@ module-level ``KIND = MyKind()`` in the kind's entry module, and it provides:
                when a scenario runs, so ``lint``, ``status`` and ``schema`` never pay for
                pandas, NumPy or evidently. (Or override ``run``: a kind does one of the two.)
 ``figures``    the key figures a report shows for a run, from the run's ``metrics``.
+``render_artifacts`` pages rendered from its run artifacts only on request (``closeout report
+               --evidently``: evidently's HTML view of a drift snapshot); none by default.
 ``template``   a commented, lint-clean scenario of the kind, the one ``closeout init``
                scaffolds for it (``template.yaml`` beside the entry module by default).
 ``packages``   the distributions whose versions shape verdicts (a plugin names its own too);
@@ -216,6 +218,18 @@ class Kind(ABC, Generic[ScenarioT]):
     def figures(self, metrics: Mapping[str, Any]) -> Figures:
         """Key figures for reports; by default every scalar metric, as it is."""
         return generic_figures(metrics)
+
+    def render_artifacts(
+        self, artifacts: list[Path], project: Project
+    ) -> tuple[list[str], list[str]]:
+        """Pages rendered only on request (``closeout report --evidently``, SPEC §12) from the
+        kind's run artifacts, e.g. evidently's HTML view of a snapshot JSON, written beside
+        them. ``artifacts`` are the files of the chosen incidents' ``reports/<INC>/artifacts``
+        folders, every kind's: pick yours by name. Returns the project-relative paths written
+        and the problems, one sentence each (a file that is not what its name says, a missing
+        extra): a bad file never raises. Heavy libraries are imported here, never before. By
+        default there is nothing to render."""
+        return [], []
 
     def template(self) -> str | None:
         """The scenario ``closeout init`` scaffolds for the kind: ``template.yaml`` beside it."""

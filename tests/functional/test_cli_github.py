@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.conftest import SCENARIO, Write
+from tests.conftest import POSTMORTEM, SCENARIO, Write
 
 from closeout.cli import main
 from closeout.cli.github import RENDERERS, annotation, escape_data, escape_property
@@ -81,6 +81,52 @@ def test_lint_problems_are_annotations_and_counts_go_to_the_summary(
     )
     assert "### closeout lint" in summary.read_text()
     assert re.search(r"\d+ file\(s\): [1-9]\d* error\(s\)", summary.read_text())
+
+
+def test_lint_notes_are_notices_and_warnings_warnings_only_errors_are_errors(
+    project_dir: Path,
+    write: Write,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An engine named in the scenario: two info notes (one per state); a root cause no action
+    # addresses: one warning. Neither fails lint, so neither may be an ::error.
+    cause = "  - {id: RC1, category: technical, description: alert threshold too high}\n"
+    write(
+        "scenarios/INC-1/postmortem.yaml",
+        POSTMORTEM.replace(cause, cause + cause.replace("RC1", "RC2")),
+    )
+    write(
+        "scenarios/INC-1/a1.yaml",
+        SCENARIO.replace("interval: 5m", "interval: 5m\nengine: closeout"),
+    )
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+
+    assert main(["lint", "--format", "github"]) == 0
+
+    commands = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+    assert sorted(c.split(" ", 1)[0] for c in commands) == ["::notice", "::notice", "::warning"]
+    assert all(",title=closeout lint%3A info::" in c for c in commands if c.startswith("::notice"))
+    assert "root cause RC2" in next(c for c in commands if c.startswith("::warning"))
+    assert "2 file(s): 0 error(s), 1 warning(s), 2 note(s)" in summary.read_text()
+
+
+def test_the_lint_summary_counts_by_severity_and_escapes_table_cells() -> None:
+    problems = [
+        {"path": "s/a.yaml", "line": 2, "field": "x", "severity": "error", "message": "a | b"},
+        {"path": "s/a.yaml", "line": 3, "severity": "info", "message": "two\nlines"},
+        {"path": "s/b.yaml", "line": 1, "message": "no severity: an error"},
+    ]
+    text, commands, summary = RENDERERS["lint"]("lint", {"files": 2, "problems": problems})
+    assert [c.split(" ", 1)[0] for c in commands] == ["::error", "::notice", "::error"]
+    assert text[0] == "s/a.yaml:2: error: x: a | b"
+    markdown = "\n".join(summary)
+    assert "2 file(s): 2 error(s), 0 warning(s), 1 note(s)" in markdown
+    assert "| s/a.yaml | 2 | error | a \\| b |" in markdown.splitlines()
+    assert "| s/a.yaml | 3 | info | two lines |" in markdown.splitlines()
+    assert "| s/b.yaml | 1 | - | no severity: an error |" in markdown.splitlines()
 
 
 def test_without_the_summary_variable_nothing_is_written(

@@ -3,8 +3,8 @@
 The handler runs as under ``--json``; its one JSON document is turned here into
 
 - the plain-text lines a reader of the log wants (the run summary table, lint problems);
-- workflow commands ``::error file=F,line=L,title=T::message`` (and ``::warning``), which
-  GitHub shows on the file and line in a pull request;
+- workflow commands ``::error file=F,line=L,title=T::message`` (and ``::warning``,
+  ``::notice``), which GitHub shows on the file and line in a pull request;
 - when ``$GITHUB_STEP_SUMMARY`` names a file, a Markdown summary appended to it.
 
 Escaping follows GitHub's toolkit (``@actions/core``, ``command.ts``): in a message ``%``,
@@ -21,10 +21,13 @@ from typing import Any
 
 from closeout.cli.output import note, say
 from closeout.report_text import summary_table
+from closeout.reports import markdown
 
 SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 """The file GitHub's runner reads the job summary from (Markdown, appended to)."""
 _RUNS = ("run", "gate", "recur")
+# A lint problem's severity -> the workflow command GitHub shows it as (an unknown one, an error).
+LINT_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
@@ -49,18 +52,17 @@ def annotation(
 
 
 def _cell(value: Any) -> str:
-    """A Markdown table cell: pipes escaped, one line."""
+    """A Markdown table cell: ``-`` for unknown, ``yes``/``no`` for a flag, one line."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    text = "-" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return markdown.table_cell("-" if value is None else str(value))
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured Markdown table."""
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """A GitHub-flavoured Markdown table of values (their text is Markdown, e.g. a code span)."""
+    return markdown.table(
+        [markdown.table_cell(h) for h in headers], [[_cell(v) for v in row] for row in rows]
+    )
 
 
 Rendered = tuple[list[str], list[str], list[str]]
@@ -152,11 +154,13 @@ def _located(problem: str) -> tuple[str | None, int | None, str]:
 def _lint(command: str, doc: dict[str, Any]) -> Rendered:
     problems: list[dict[str, Any]] = list(doc.get("problems", []))
     text, notes = [], []
+    counts = dict.fromkeys(("error", "warning", "notice"), 0)
     for p in problems:
         severity = str(p.get("severity", "error"))
+        level = LINT_LEVELS.get(severity, "error")
+        counts[level] += 1
         field = f"{p['field']}: " if p.get("field") else ""
         text.append(f"{p.get('path')}:{p.get('line')}: {severity}: {field}{p.get('message')}")
-        level = "warning" if severity == "warning" else "error"
         notes.append(
             annotation(
                 level,
@@ -166,11 +170,9 @@ def _lint(command: str, doc: dict[str, Any]) -> Rendered:
                 title=f"closeout lint: {severity}",
             )
         )
-    errors = sum(1 for p in problems if p.get("severity", "error") != "warning")
-    counts = (
-        f"{doc.get('files', 0)} file(s): {errors} error(s), {len(problems) - errors} warning(s)"
-    )
-    summary = ["### closeout lint", "", counts]
+    said = f"{counts['error']} error(s), {counts['warning']} warning(s)"
+    said += f", {counts['notice']} note(s)" if counts["notice"] else ""
+    summary = ["### closeout lint", "", f"{doc.get('files', 0)} file(s): {said}"]
     if problems:
         summary += [
             "",
@@ -222,14 +224,14 @@ def render_github(command: str, document: str, code: int) -> int:
     return code
 
 
-def append_summary(markdown: str) -> None:
-    """Append ``markdown`` to ``$GITHUB_STEP_SUMMARY`` when it is set (a failure to write the
-    summary is said, never fatal: the check's verdict stands)."""
+def append_summary(text: str) -> None:
+    """Append the Markdown ``text`` to ``$GITHUB_STEP_SUMMARY`` when it is set (a failure to
+    write the summary is said, never fatal: the check's verdict stands)."""
     target = os.environ.get(SUMMARY_ENV, "")
     if not target:
         return
     try:
         with Path(target).open("a", encoding="utf-8") as stream:
-            stream.write(markdown.rstrip("\n") + "\n\n")
+            stream.write(text.rstrip("\n") + "\n\n")
     except OSError as exc:
         note(f"closeout: {SUMMARY_ENV}={target}: {exc.strerror or exc}")

@@ -6,11 +6,7 @@ import argparse
 from pathlib import Path
 
 from closeout.cli.output import EXIT_OK, EXIT_USAGE, emit, say, warn_all
-from closeout.kinds.drift_replay.snapshot_html import (
-    SNAPSHOT_SUFFIX,
-    html_path,
-    render_snapshot_html,
-)
+from closeout.kinds import find_kind, kind_names
 from closeout.project import Project, load_project
 from closeout.reports.build import build_reports, collect_metrics
 from closeout.reports.investigation import investigation_metrics_text
@@ -23,15 +19,17 @@ _LISTED_FILES = 20
 def cmd_report(args: argparse.Namespace) -> int:
     """Render postmortems, evidence pages and the archive; exit 2 if a source was unusable.
 
-    With ``--evidently``, also each drift run's evidently snapshot (``*-evidently.json``) as
-    evidently's HTML page beside it (SPEC §12); without it no HTML is written.
+    With ``--evidently``, also the pages every kind renders only on request from its run
+    artifacts (``Kind.render_artifacts``): each drift run's evidently snapshot
+    (``*-evidently.json``) as evidently's HTML page beside it (SPEC §12); without it no such
+    page is written.
     """
     project = load_project()
     result = build_reports(project, args.incidents or None, brief=args.brief)
     evidently = bool(getattr(args, "evidently", False))  # an older caller's Namespace lacks it
     rendered: list[str] = []
     if evidently:
-        rendered, failed = render_evidently(project, args.incidents or None)
+        rendered, failed = render_on_request(project, args.incidents or None)
         result.problems += failed
     if args.json:
         found = {
@@ -62,44 +60,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_USAGE if result.problems else EXIT_OK
 
 
-def render_evidently(project: Project, incidents: list[str] | None) -> tuple[list[str], list[str]]:
-    """Render every evidently snapshot of the incidents' runs (default: all) as HTML beside
-    it; a page newer than its snapshot is kept. Returns the pages written and the problems
-    (a file that is not a snapshot, evidently not installed)."""
-    snapshots = _snapshots(project, incidents)
+def render_on_request(project: Project, incidents: list[str] | None) -> tuple[list[str], list[str]]:
+    """Ask every registered kind to render its on-request pages from the artifacts of the
+    incidents' runs (default: all). Returns the pages written and the problems (a file that
+    is not what its name says, a missing extra)."""
+    artifacts = _artifacts(project, incidents)
     written: list[str] = []
     problems: list[str] = []
-    for snapshot in snapshots:
-        html = html_path(snapshot)
-        if html.is_file() and html.stat().st_mtime_ns >= snapshot.stat().st_mtime_ns:
+    for name in kind_names():
+        kind = find_kind(name)  # a plugin that cannot load is reported where a scenario names it
+        if kind is None:
             continue
-        try:
-            render_snapshot_html(snapshot, html)
-        except ImportError as exc:
-            problems.append(
-                f"--evidently: rendering evidently's pages needs evidently ({exc}): "
-                "pip install 'closeout[drift]'"
-            )
-            break
-        except (ValueError, OSError) as exc:
-            problems.append(f"{project.display(snapshot)}: not rendered: {_reason(exc)}")
-            continue
-        written.append(project.display(html))
+        pages, failed = kind.render_artifacts(artifacts, project)
+        written += pages
+        problems += failed
     return written, problems
 
 
-def _snapshots(project: Project, incidents: list[str] | None) -> list[Path]:
+def _artifacts(project: Project, incidents: list[str] | None) -> list[Path]:
+    """The files in ``reports/<INC>/artifacts`` of the incidents (default: every folder)."""
     root = project.reports_dir
     if incidents:
         folders = [root / incident for incident in incidents]
     else:
         folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    return sorted(f for d in folders for f in (d / "artifacts").glob(f"*{SNAPSHOT_SUFFIX}"))
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc)
-    return text.split(": ", 1)[1] if isinstance(exc, ValueError) and ": " in text else text
+    found = [d / "artifacts" for d in folders if (d / "artifacts").is_dir()]
+    return sorted(f for d in found for f in d.iterdir() if f.is_file())
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:

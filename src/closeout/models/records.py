@@ -175,7 +175,6 @@ class RunRecord(Record):
             "resolved": self.inputs.resolved,
         }
 
-
     def test_name(self) -> str | None:
         """The scenario, or for a Python test its pytest node id: records written before node
         ids were used name the test by a file-safe label (``tests_test_x.py__test_y``) and

@@ -8,6 +8,7 @@ line breaks inside a table cell become ``<br>``.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 
 from closeout.reports.document import (
     Badge,
@@ -55,6 +56,25 @@ def _cell_text(text: str) -> str:
     return _SPACE.sub(" ", text)
 
 
+def table_cell(text: str) -> str:
+    """Markdown made fit for one table cell: on one line, its pipes escaped (inside a code
+    span too: GitHub splits the row on unescaped pipes before it reads the cell)."""
+    return _cell_text(text).replace("|", "\\|")
+
+
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Collection[int] = ()
+) -> str:
+    """A GitHub-flavoured Markdown table of cells already fit for a cell (``table_cell``, or
+    ``escape`` with ``block_start=False``); the ``numeric`` columns align right."""
+
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c or " " for c in cells) + " |"
+
+    rule = ["---:" if i in numeric else "---" for i in range(len(headers))]
+    return "\n".join([row(headers), row(rule), *(row(cells) for cells in rows)])
+
+
 def inline(run: Inline, *, cell: bool = False) -> str:
     """One inline run; ``cell`` keeps it on one line (table cells)."""
     if isinstance(run, Text):
@@ -79,9 +99,12 @@ def inline(run: Inline, *, cell: bool = False) -> str:
 
 
 def _code(text: str, cell: bool) -> str:
-    body = _cell_text(text) if cell or "\n" not in text else text
     if cell:
-        body = body.replace("|", "\\|")
+        body = table_cell(text)
+    elif "\n" in text:
+        body = text  # a fenced block keeps its lines
+    else:
+        body = _cell_text(text)
     if "\n" in body:
         fence = "`" * max(3, _longest_run(body) + 1)
         return f"\n\n{fence}\n{body.rstrip()}\n{fence}\n"
@@ -112,7 +135,11 @@ def block(item: Block) -> str:
             f"- **{escape(k, block_start=False)}:** {inlines(v, cell=True)}" for k, v in item.pairs
         )
     if isinstance(item, Table):
-        return _table(item)
+        return table(
+            [escape(h, block_start=False) for h in item.headers],
+            [[inlines(cell, cell=True) for cell in cells] for cells in item.rows],
+            item.numeric,
+        )
     if isinstance(item, Image):
         return f"![{escape(_cell_text(item.alt), block_start=False)}]({item.src})"
     if isinstance(item, Gallery):
@@ -123,16 +150,6 @@ def block(item: Block) -> str:
         inner = [block(b) for b in item.blocks]
         return "\n\n".join([f"#### {escape(item.summary)}", *[b for b in inner if b]])
     raise TypeError(f"unknown block {item!r}")
-
-
-def _table(table: Table) -> str:
-    def row(cells: list[str]) -> str:
-        return "| " + " | ".join(c or " " for c in cells) + " |"
-
-    rule = ["---:" if i in table.numeric else "---" for i in range(len(table.headers))]
-    lines = [row([escape(h, block_start=False) for h in table.headers]), row(rule)]
-    lines += [row([inlines(cell, cell=True) for cell in cells]) for cells in table.rows]
-    return "\n".join(lines)
 
 
 def render(document: Document) -> str:
