@@ -51,19 +51,27 @@ def style_of(cell: str) -> str | None:
 
 
 def table(
-    headers: Sequence[object], rows: Sequence[Sequence[object]], stream: TextIO | None = None
+    headers: Sequence[object],
+    rows: Sequence[Sequence[object]],
+    stream: TextIO | None = None,
+    *,
+    plain: bool = False,
 ) -> str:
     """``rows`` under ``headers`` (each cell as ``str`` gives it), rendered for ``stream``
-    (standard output by default)."""
-    return _render([str(h) for h in headers], [[str(v) for v in row] for row in rows], stream)
+    (standard output by default); ``plain``: the plain layout whatever the stream and the
+    environment (``FORCE_COLOR`` included), for text that is kept, e.g. in evidence."""
+    cells = [[str(v) for v in row] for row in rows]
+    return _render([str(h) for h in headers], cells, stream, always_plain=plain)
 
 
-def _render(headers: list[str], rows: list[list[str]], stream: TextIO | None) -> str:
+def _render(
+    headers: list[str], rows: list[list[str]], stream: TextIO | None, *, always_plain: bool
+) -> str:
     from rich.console import Console
 
     target = stream if stream is not None else sys.stdout
     console = Console(file=target, highlight=False, emoji=False, markup=False)
-    if console.is_terminal:
+    if console.is_terminal and not always_plain:
         # NO_COLOR: no escape sequence at all, bold headers included.
         colour = console.color_system is not None and not console.no_color
         grid = _grid(headers, rows, box=_terminal_box(), colour=colour)

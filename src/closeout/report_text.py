@@ -25,10 +25,11 @@ _VACUOUS = (
 _MARK = {"pass": "PASS", "fail": "FAIL", "inconclusive": "INCONCLUSIVE"}
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, plain: bool = False) -> str:
     """A left-aligned table with a header rule, for standard output: plain text through a
-    pipe, coloured verdicts and states on a terminal (see ``closeout._terminal``)."""
-    return _terminal.table(headers, [[_cell(v) for v in row] for row in rows])
+    pipe, coloured verdicts and states on a terminal (see ``closeout._terminal``); with
+    ``plain``, plain text whatever the output and ``FORCE_COLOR`` (text that is kept)."""
+    return _terminal.table(headers, [[_cell(v) for v in row] for row in rows], plain=plain)
 
 
 def _cell(value: Any) -> str:
@@ -42,10 +43,12 @@ def _cell(value: Any) -> str:
 
 
 def outcomes_table(outcomes: Sequence[Outcome]) -> str:
-    """Each expectation, observed against target; details of the ones that did not pass."""
+    """Each expectation, observed against target; details of the ones that did not pass.
+    Plain text always: it is a pytest failure report, kept in JUnit XML."""
     text = table(
         ["", "expectation", "observed", "target"],
         [[_MARK[o.outcome], o.name, o.observed, o.target] for o in outcomes],
+        plain=True,
     )
     details = [
         f"{o.name}:\n{_indent(o.detail)}" for o in outcomes if o.detail and o.outcome != "pass"

@@ -18,7 +18,8 @@ from typing import TextIO
 import pytest
 
 from closeout import _terminal
-from closeout.report_text import table
+from closeout.models import Outcome
+from closeout.report_text import outcomes_table, table
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 BOX_DRAWING = re.compile("[\u2500-\u257f]")
@@ -151,3 +152,14 @@ def test_help_schema_and_lint_never_import_rich(project_dir: Path, argv: list[st
         [sys.executable, "-c", code], cwd=project_dir, capture_output=True, text=True, check=True
     )
     assert done.stderr.split()[-1] == "False", done.stderr
+
+
+def test_a_failure_report_table_is_plain_even_under_force_color(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Failure reports end up in JUnit XML: never escape codes, whatever the environment."""
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")
+    failed = Outcome(name="fires", outcome="fail", observed="never", target="within 1h")
+    text = outcomes_table([failed])
+    assert "\x1b" not in text and "FAIL  fires" in text

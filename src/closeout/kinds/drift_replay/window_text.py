@@ -4,13 +4,16 @@ The evidence record keeps every window (``expect.window_table``); a person readi
 pytest item needs the windows that explain the verdict: those around the onset, the first
 alert, the first firing and any false alarm. ``window_text`` prints those (with a little
 context on each side) and folds the rest into ``... N more windows`` lines, so a month of
-hourly windows stays a screenful.
+hourly windows stays a screenful. The table is laid out by the one table renderer,
+``closeout._terminal``, always in its plain layout: the text is kept in the evidence record,
+so no terminal or ``FORCE_COLOR`` may change it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from closeout._terminal import table
 from closeout._time import from_ms, iso_z
 from closeout.kinds.drift_replay.scoring import Cell
 from closeout.kinds.drift_replay.verdict import WindowResult
@@ -101,10 +104,9 @@ def _score(cell: Cell) -> str:
 
 
 def _render(rows: list[tuple[str, ...] | str]) -> str:
-    cells = [row for row in rows if isinstance(row, tuple)]
-    widths = [max(len(r[i]) for r in [_HEADERS, *cells]) for i in range(len(_HEADERS))]
-
-    def line(parts: tuple[str, ...]) -> str:
-        return "  ".join(p.ljust(w) for p, w in zip(parts, widths, strict=True)).rstrip()
-
-    return "\n".join([line(_HEADERS), *(line(r) if isinstance(r, tuple) else r for r in rows)])
+    """The windows' table with each ``... N more windows`` line between the rows it stands
+    for (a cell stays on one line, so the table has one line per window)."""
+    cells = [[part.replace("\n", " ") for part in row] for row in rows if isinstance(row, tuple)]
+    header, rule, *lines = table(_HEADERS, cells, plain=True).splitlines()
+    shown = iter(lines)
+    return "\n".join([header, rule, *(next(shown) if isinstance(r, tuple) else r for r in rows)])

@@ -3,6 +3,8 @@ drifted columns, corrected p-values, distances, and long replays folded around w
 
 from __future__ import annotations
 
+import pytest
+
 from closeout.kinds.drift_replay.scoring import Cell
 from closeout.kinds.drift_replay.verdict import WindowResult
 from closeout.kinds.drift_replay.window_text import MAX_COLUMNS, window_text
@@ -43,11 +45,14 @@ def test_rows_say_skipped_count_many_columns_and_show_corrected_p_values() -> No
         "columns",
         "(score)",
     ]
-    assert lines[1].startswith("2025-07-01T00:00:00Z  40 ") and "skipped" in lines[1]
-    assert "c0 p=0.001, c1 p=0.002" in lines[2] and "+3 more" in lines[2]
-    assert f"c{MAX_COLUMNS} " not in lines[2]
-    assert "x wasserstein=0.2, y adjusted p=0.008" in lines[3]
-    assert "1,200" in lines[2] and " yes " in lines[2]
+    # a rule of dashes as wide as each column's widest cell (the notes column is empty)
+    widest = "c0 p=0.001, c1 p=0.002, c2 p=0.003, c3 p=0.004, +3 more"
+    assert [len(d) for d in lines[1].split()] == [20, len("1,200"), len("alerting"), len(widest)]
+    assert lines[2].startswith("2025-07-01T00:00:00Z  40 ") and "skipped" in lines[2]
+    assert lines[3].endswith(widest)
+    assert f"c{MAX_COLUMNS} " not in lines[3]
+    assert "x wasserstein=0.2, y adjusted p=0.008" in lines[4]
+    assert "1,200" in lines[3] and " yes " in lines[3]
 
 
 def test_a_long_replay_keeps_the_windows_of_interest_and_counts_the_others() -> None:
@@ -55,7 +60,7 @@ def test_a_long_replay_keeps_the_windows_of_interest_and_counts_the_others() -> 
     windows[40].fires = True
     text = window_text(windows, [40], onset=START + 30 * HOUR + HOUR // 2)
     lines = text.splitlines()
-    assert lines[1] == "... 28 more windows"  # windows 0-27; 28-32 surround the onset (30)
+    assert lines[2] == "... 28 more windows"  # windows 0-27; 28-32 surround the onset (30)
     shown = [line for line in lines if line.startswith("2025")]
     assert len(shown) == 10  # 28-32 and 38-42
     assert "<- onset" in next(line for line in shown if line.startswith("2025-07-02T06:00"))
@@ -64,3 +69,17 @@ def test_a_long_replay_keeps_the_windows_of_interest_and_counts_the_others() -> 
     )
     assert lines[-1] == "... 57 more windows"
     assert "... 5 more windows" in lines
+
+
+@pytest.mark.parametrize("variable", ["FORCE_COLOR", "TTY_COMPATIBLE"])
+def test_the_text_kept_in_evidence_is_plain_whatever_the_terminal_says(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    windows = [result(0, {"x": cell(0.001)}), result(1)]
+    windows[0].fires = True
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    plain = window_text(windows, [0], None)
+    monkeypatch.setenv(variable, "1")
+    assert window_text(windows, [0], None) == plain
+    assert "\x1b" not in plain and set(plain.splitlines()[1]) == {"-", " "}
