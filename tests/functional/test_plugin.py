@@ -30,8 +30,10 @@ from pathlib import Path
 
 # pytester's in-process runs forget the modules imported during a run, but numpy (which a
 # scenario run loads) and PyYAML's C extension cannot be imported a second time in one
-# process: load them once, for the whole session, here.
+# process, and a pandas imported again raises its parser's errors as classes the rest of the
+# session no longer catches: load them once, for the whole session, here.
 import numpy  # noqa: F401
+import pandas  # noqa: F401
 import pytest
 import rfc8785
 import yaml  # noqa: F401

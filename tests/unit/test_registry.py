@@ -109,7 +109,7 @@ def entry_points(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[di
 
 
 def _clear_caches() -> None:
-    for cached in (kinds._registered, kinds._available, kinds.get_kind):
+    for cached in (kinds._registered, kinds._available):
         cached.cache_clear()
 
 

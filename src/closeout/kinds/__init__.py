@@ -71,10 +71,16 @@ def _available(target: str) -> bool:
         return False
 
 
-@cache
 def get_kind(name: str) -> AnyKind:
     """The kind registered under ``name``; KeyError when there is none, KindLoadError when
-    its module cannot be imported or does not hold a usable ``Kind`` named ``name``."""
+    its module cannot be imported or does not hold a usable ``Kind`` named ``name``.
+
+    Not memoised: ``sys.modules`` is the only cache. ``Kind.run`` imports the engine by
+    name, and the engine checks expectations against its own ``spec`` classes; a kept
+    ``Kind`` whose modules have since left ``sys.modules`` (pytester restores it after each
+    in-process run; reloaders do the same) would validate scenarios with the old classes
+    while a freshly imported engine judges them with new ones.
+    """
     target = _registered()[name]
     module_name, _, attribute = target.partition(":")
     where = f"kind '{name}' ({_origin(name)}{target})"
