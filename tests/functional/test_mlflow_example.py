@@ -111,6 +111,7 @@ def _oracle(uri: str, cards: pd.DataFrame) -> dict[str, dict[str, float]]:
     return found
 
 
+@pytest.mark.drift  # INC-2025-071 also replays its evidently Report (A3)
 def test_the_example_closes_on_registered_versions(
     example: Path, registry_uri: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

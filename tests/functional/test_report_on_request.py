@@ -37,6 +37,7 @@ def asked(project_dir: Path, write: Write, monkeypatch: pytest.MonkeyPatch) -> l
     return calls
 
 
+@pytest.mark.drift
 def test_every_kind_is_asked_and_what_it_says_is_reported(
     asked: list[list[str]], capsys: pytest.CaptureFixture[str]
 ) -> None:
