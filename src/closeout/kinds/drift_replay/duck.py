@@ -73,9 +73,13 @@ class DuckDBSource(Source):
             raise located(context, (role, "duckdb"), f"DuckDB file '{source.duckdb}' not found")
         self._pid = 0
         self._connection: Any = None
-        relation = self._run(f"select * from ({self._query}) as closeout_query limit 0")
-        self._columns = [str(c) for c in relation.columns]
-        self._types = {c: str(t) for c, t in zip(self._columns, relation.types, strict=True)}
+        try:
+            relation = self._run(f"select * from ({self._query}) as closeout_query limit 0")
+            self._columns = [str(c) for c in relation.columns]
+            self._types = {c: str(t) for c, t in zip(self._columns, relation.types, strict=True)}
+        except BaseException:
+            self.release()  # a failing query leaves no connection open behind it
+            raise
         self._filter = ""
         self._aware = True
 

@@ -79,13 +79,15 @@ def _resolve(
     if not plan.needs_data:
         return plan.monitor(spec.for_)
     reference = open_source(context, scenario.reference, "reference")
-    current = open_source(context, scenario.current, "current")
     try:
-        names, _ = monitored_columns(plan.columns, reference, current, scenario.timestamp)
-        kinds = {n: kind for n in names if (kind := _kind(reference, n)) is not None}
+        current = open_source(context, scenario.current, "current")
+        try:
+            names, _ = monitored_columns(plan.columns, reference, current, scenario.timestamp)
+            kinds = {n: kind for n in names if (kind := _kind(reference, n)) is not None}
+        finally:
+            current.release()
     finally:
         reference.release()
-        current.release()
     return plan.monitor(spec.for_, names, kinds)
 
 

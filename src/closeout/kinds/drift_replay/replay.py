@@ -46,12 +46,28 @@ class Replay:
 def replay_scenario(
     scenario: DriftReplayScenario, monitor: DriftMonitor, context: RunContext
 ) -> Replay:
-    """Open the sources, score every window of the incident and control periods, judge them."""
-    sources = {
-        role: open_source(context, getattr(scenario, role), role)
-        for role in ROLES
-        if getattr(scenario, role) is not None
-    }
+    """Open the sources, score every window of the incident and control periods, judge them.
+
+    When the replay fails, every source opened so far is released at once: a DuckDB file
+    must not stay open (and locked against other connections) until garbage collection."""
+    sources: dict[str, Source] = {}
+    try:
+        for role in ROLES:
+            if getattr(scenario, role) is not None:
+                sources[role] = open_source(context, getattr(scenario, role), role)
+        return _replay(scenario, monitor, context, sources)
+    except BaseException:
+        for source in sources.values():
+            source.release()
+        raise
+
+
+def _replay(
+    scenario: DriftReplayScenario,
+    monitor: DriftMonitor,
+    context: RunContext,
+    sources: dict[str, Source],
+) -> Replay:
     reference, current = sources["reference"], sources["current"]
     names, left_out = monitored_columns(monitor.columns, reference, current, scenario.timestamp)
     unknown = sorted(set(monitor.per_column or {}) - set(names))
