@@ -506,12 +506,14 @@ def shared_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """INC-1 and INC-2 in a folder an unprivileged user can read (pytest's own is 0700)."""
     root = Path(tempfile.mkdtemp(prefix="closeout-perm-"))
     root.chmod(0o755)
-    # The checkout itself may sit in a folder only root can enter (a 0700 mktemp clone):
-    # then the ordinary user cannot even import closeout, and there is nothing to test.
+    # The checkout itself may sit in a folder only root can enter (a 0700 mktemp clone), or
+    # the interpreter's own library may (a pyenv Python under /root): then the ordinary user
+    # cannot even start closeout, and there is nothing to test.
     probe = _as_nobody(root, "--version")
-    if probe.returncode != 0 and "No module named closeout" in probe.stderr:
+    unreadable = ("No module named closeout", "error while loading shared libraries")
+    if probe.returncode != 0 and any(text in probe.stderr for text in unreadable):
         shutil.rmtree(root)
-        pytest.skip("an unprivileged user cannot read this checkout of closeout")
+        pytest.skip("an unprivileged user cannot read this checkout of closeout or its Python")
     try:
         (root / "pyproject.toml").write_text("[tool.closeout]\n")
         for ident in ("INC-1", "INC-2"):

@@ -1,4 +1,5 @@
-"""The KS statistic from block bounds is scipy's ``ks_2samp`` statistic, to the last bit.
+"""The KS statistic from block bounds is scipy's ``ks_2samp`` statistic (within 1e-12; the same
+float with scipy 1.17).
 
 ``blocks.ks_statistic`` locates only the window values whose gap may be the largest; the
 oracle is ``scipy.stats.ks_2samp(...).statistic`` on the same two samples. References are
@@ -9,6 +10,7 @@ across block edges, constant stretches, integer values and windows of one value.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ks_2samp
@@ -16,6 +18,9 @@ from scipy.stats import ks_2samp
 from closeout.kinds.drift_replay import blocks
 from closeout.kinds.drift_replay.reference import Sample
 
+# The contract (issue 13): scores within 1e-12 of scipy's. With scipy 1.17 the block statistic
+# is the very same float; scipy 1.18 sums in another order and differs by ~1e-16.
+SAME = 1e-12
 SHAPES = ["normal", "rounded", "integers", "constant-run", "two-values"]
 
 
@@ -51,7 +56,7 @@ def test_the_block_statistic_is_scipys(
     assert blocks.cuts(reference) is not None  # the block path, not the plain search
     got = blocks.ks_statistic(reference, Sample(window_values, True))
     want = ks_2samp(reference_values, window_values).statistic
-    assert got == want
+    assert got == pytest.approx(want, abs=SAME, rel=0)
 
 
 def test_few_window_values_are_located_in_the_reference() -> None:
@@ -63,10 +68,8 @@ def test_few_window_values_are_located_in_the_reference() -> None:
     distinct = window.distinct
     kept = blocks._candidates(found, distinct.values, distinct.ends, reference.n, window.n)
     assert 0 < len(kept) < len(distinct.values) // 10
-    assert (
-        blocks.ks_statistic(reference, window)
-        == ks_2samp(reference.values, window.values).statistic
-    )
+    want = ks_2samp(reference.values, window.values).statistic
+    assert blocks.ks_statistic(reference, window) == pytest.approx(want, abs=SAME, rel=0)
 
 
 def test_a_small_reference_locates_every_value() -> None:
@@ -76,4 +79,4 @@ def test_a_small_reference_locates_every_value() -> None:
     assert blocks.cuts(reference) is None
     window = rng.normal(0.2, 1, 300)
     got = blocks.ks_statistic(reference, Sample(window, True))
-    assert got == ks_2samp(values, window).statistic
+    assert got == pytest.approx(ks_2samp(values, window).statistic, abs=SAME, rel=0)
