@@ -8,6 +8,7 @@ tables closeout reads, laid out as MLflow lays them out.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,8 @@ ENTRY = {
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     database = tmp_path / "mlflow.db"
-    with sqlite3.connect(database) as connection:
+    # `with connect()` commits but never closes: closing() does (Python 3.13 warns otherwise)
+    with closing(sqlite3.connect(database)) as connection, connection:
         connection.execute(
             "create table model_versions (name text, version integer, run_id text, "
             "source text, current_stage text)"
@@ -51,7 +53,7 @@ def entry(store: Path, **changed: Any) -> dict[str, Any]:
 
 
 def execute(store: Path, sql: str) -> None:
-    with sqlite3.connect(store) as connection:
+    with closing(sqlite3.connect(store)) as connection, connection:
         connection.execute(sql)
 
 
