@@ -10,8 +10,10 @@ record or a closure settles an action for lint exactly as it does for status.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 from closeout.callables import module_names
@@ -73,8 +75,10 @@ def lint(project: Project, paths: list[Path], today: date | None = None) -> Lint
     """Lint the given files and folders (default: the whole scenarios folder)."""
     report = LintReport()
     seen: set[str] = set()
+    # One view of the evidence (keys read once) for every incident, made only when needed.
+    archive = cache(lambda: Archive(project))
     for folder, files in incident_folders(project, paths).items():
-        for problem in _lint_incident(project, folder, files, today or date.today()):
+        for problem in _lint_incident(project, folder, files, today or date.today(), archive):
             if str(problem) not in seen:
                 seen.add(str(problem))
                 report.problems.append(problem)
@@ -83,7 +87,13 @@ def lint(project: Project, paths: list[Path], today: date | None = None) -> Lint
     return report
 
 
-def _lint_incident(project: Project, folder: Path, files: list[Path], today: date) -> list[Problem]:
+def _lint_incident(
+    project: Project,
+    folder: Path,
+    files: list[Path],
+    today: date,
+    archive: Callable[[], Archive],
+) -> list[Problem]:
     problems: list[Problem] = []
     postmortem_path = folder / POSTMORTEM_FILE
     postmortem, raw = None, None
@@ -106,7 +116,7 @@ def _lint_incident(project: Project, folder: Path, files: list[Path], today: dat
     problems += [n for s in loaded if s.path in files for n in _notes(project, s)]
     if postmortem is not None and postmortem_path in files:
         display = project.display(postmortem_path)
-        states = _states(project, folder.name, postmortem, today)
+        states = _states(archive(), folder.name, postmortem, today)
         problems += _warnings(postmortem, raw, display, loaded, all_scenarios, states)
         problems += investigation_problems(postmortem, raw, display, project.policy)
     return problems
@@ -145,19 +155,18 @@ def _shadow_warnings(project: Project, scenario: LoadedScenario) -> list[Problem
 
 
 def _states(
-    project: Project, incident: str, postmortem: Postmortem, today: date
+    archive: Archive, incident: str, postmortem: Postmortem, today: date
 ) -> dict[str, ActionStatus]:
     """Each action's state, derived as ``closeout status`` derives it (the same records that
     count, the same rules): lint and status agree on what is waived, settled or overdue.
     Inputs are not hashed: staleness is status's business, and lint reads no data."""
-    archive = Archive(project)
     statuses = derive(
         incident,
         postmortem,
         archive.scenarios(incident),
         archive.summaries(incident),
         archive.clock,
-        UnhashedInputs(project),
+        UnhashedInputs(archive.project),
         today,
     )
     return {status.action.id: status for status in statuses}

@@ -82,10 +82,9 @@ def _result(hit: Hit, states: dict[str, str], snippets: dict[str, Snippet]) -> d
     }
 
 
-def marked(found: Snippet, emphasis: tuple[str, str]) -> str:
-    """The snippet's text with each marked word between the two ``emphasis`` strings."""
-    before, after = emphasis
-    return "".join(f"{before}{text}{after}" if hit else text for text, hit in found.segments())
+def marked(found: Snippet) -> str:
+    """The snippet's text with each marked word in [brackets]."""
+    return "".join(f"[{text}]" if hit else text for text, hit in found.segments())
 
 
 def search_text(
@@ -109,6 +108,6 @@ def search_text(
         rows.append([*row, doc["title"]])
         found = snippets.get(doc["id"])
         if found is not None and found.text:
-            rows.append([*([""] * len(headers)), marked(found, ("[", "]"))])
+            rows.append([*([""] * len(headers)), marked(found)])
     shown = f"{len(hits)} of {total} matching" if total > len(hits) else f"{total} matching"
     return table([*headers, "title"], rows) + f"\n\n{shown} incident(s) (searched {documents})"
